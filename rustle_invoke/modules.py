@@ -1,0 +1,125 @@
+"""Runtime modules known at build time: names, aliases and argument normalization.
+
+The controller checks every task's arguments here and hands the runtime a
+normalized form, so a typo fails the build with the task's name instead of
+failing on the target. Built-in modules are registered by the built-in plugin
+``rustle_invoke.builtin_modules``; third parties add theirs through the
+``rustle_register_modules`` hook.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import UnsupportedModule
+
+Normalizer = Callable[[Mapping[str, Any]], dict[str, Any]]
+
+COLLECTION_PREFIXES = ("ansible.builtin.", "ansible.legacy.")
+
+
+class ArgumentError(ValueError):
+    """A module argument is missing, unknown or of the wrong type."""
+
+
+@dataclass(frozen=True)
+class RuntimeModule:
+    """A module the runtime can execute.
+
+    ``normalize`` turns a task's ``args`` into the form the runtime reads (and
+    raises :class:`ArgumentError` for bad input). ``rust_source`` and
+    ``crate_dependencies`` are for modules contributed by plugins; built-in
+    modules live in the runtime crate itself.
+    """
+
+    name: str
+    normalize: Normalizer
+    aliases: tuple[str, ...] = ()
+    rust_source: str | None = None
+    crate_dependencies: Mapping[str, Any] = field(default_factory=dict)
+
+
+class ModuleRegistry:
+    """Modules by name and alias; the ``registry`` argument of ``rustle_register_modules``."""
+
+    def __init__(self) -> None:
+        self._by_name: dict[str, RuntimeModule] = {}
+
+    def add(self, module: RuntimeModule) -> None:
+        for name in (module.name, *module.aliases):
+            self._by_name.setdefault(name, module)
+
+    def __iter__(self) -> Iterator[RuntimeModule]:
+        seen: set[str] = set()
+        for module in self._by_name.values():
+            if module.name not in seen:
+                seen.add(module.name)
+                yield module
+
+    def names(self) -> list[str]:
+        return sorted(self._by_name)
+
+    def resolve(self, name: str) -> RuntimeModule:
+        """The module for ``name`` (collection prefixes allowed), or a clear error."""
+        short = name
+        for prefix in COLLECTION_PREFIXES:
+            if name.startswith(prefix):
+                short = name[len(prefix) :]
+        if short in self._by_name:
+            return self._by_name[short]
+        close = difflib.get_close_matches(short, self._by_name, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else None
+        available = ", ".join(sorted({m.name for m in self}))
+        raise UnsupportedModule(
+            f"module {name!r} is not available in the runtime (available: {available})",
+            hint=hint,
+        )
+
+
+# --- argument helpers ----------------------------------------------------------
+
+
+def reject_unknown(module: str, args: Mapping[str, Any], allowed: set[str]) -> None:
+    unknown = sorted(set(args) - allowed)
+    if unknown:
+        raise ArgumentError(
+            f"unsupported parameters for ({module}) module: {', '.join(unknown)}; "
+            f"supported: {', '.join(sorted(allowed))}"
+        )
+
+
+def optional_str(args: Mapping[str, Any], key: str) -> str | None:
+    value = args.get(key)
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str):
+        raise ArgumentError(f"{key!r} must be a string, got {type(value).__name__}")
+    return value
+
+
+def as_bool(args: Mapping[str, Any], key: str, default: bool) -> bool:
+    """Ansible's booleans: true/false, yes/no, on/off, 1/0."""
+    value = args.get(key, default)
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("yes", "true", "on", "1", "y", "t"):
+        return True
+    if text in ("no", "false", "off", "0", "n", "f"):
+        return False
+    raise ArgumentError(f"{key!r} must be a boolean, got {value!r}")
+
+
+def as_int(args: Mapping[str, Any], key: str, default: int) -> int:
+    value = args.get(key, default)
+    if isinstance(value, bool):
+        raise ArgumentError(f"{key!r} must be an integer, got {value!r}")
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ArgumentError(f"{key!r} must be an integer, got {value!r}") from None

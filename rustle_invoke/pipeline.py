@@ -1,0 +1,491 @@
+"""The pipeline as plain functions: plan → payload → project → build → cache → run.
+
+No Invoke objects in here: the tasks in :mod:`rustle_invoke.tasks` and the
+:class:`~rustle_invoke.compiler.BinaryCompiler` API are thin layers over these.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+import warnings
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock
+
+from . import __version__, process
+from .builders import Builder, BuilderRegistry, BuildRequest
+from .cache import BinaryCache, CacheEntry, CacheWarning, private_dir
+from .config import CompilerConfig, OptimizationLevel, TargetSpecification
+from .errors import BinaryTooLarge, ConfigError, LockTimeout, ProjectCreationFailed
+from .hashing import sha256_file, sha256_json
+from .modules import ModuleRegistry
+from .payload import Payload, build_payload
+from .plan import LoadedPlan, load_plan
+from .progress import Progress
+from .render import RenderedProject, render_project
+from .runtime_source import runtime_source
+from .toolchain import Toolchain, check_target, detect_toolchain
+from .workspace import clean_stale_projects, temp_project
+
+BUILD_LOCK_TIMEOUT = 3600
+
+
+@dataclass(frozen=True)
+class CompileOptions:
+    """One compile request, as the ``compile`` task's flags give it."""
+
+    target: str | None = None
+    profile: OptimizationLevel | None = None
+    builder: str = "auto"
+    out: Path | None = None
+    use_cache: bool | None = None
+    timeout: float | None = None
+    target_cpu: str | None = None
+    features: tuple[str, ...] = ()
+    post: tuple[str, ...] = ()
+    hosts: tuple[str, ...] = ()
+    keep: bool = False
+
+
+@dataclass(frozen=True)
+class CompiledBinary:
+    """A built (or cached) binary; the bytes stay on disk and are read on demand."""
+
+    binary_id: str
+    target_triple: str
+    binary_path: Path
+    size: int
+    checksum: str
+    compilation_time: float
+    optimization_level: OptimizationLevel
+    template_hash: str
+    created_at: str
+    cache_key: str
+    cache_hit: bool
+    builder: str
+    hosts: tuple[str, ...] = ()
+    plan_name: str = ""
+
+    def read_bytes(self) -> bytes:
+        return self.binary_path.read_bytes()
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("plan_name")
+        data["binary_path"] = str(self.binary_path)
+        data["optimization_level"] = self.optimization_level.value
+        data["hosts"] = list(self.hosts)
+        data["compilation_time"] = round(self.compilation_time, 3)
+        return data
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    """What a compile would do: computed without building anything (``--dry-run``)."""
+
+    loaded: LoadedPlan
+    payload: Payload
+    project: RenderedProject
+    spec: TargetSpecification
+    toolchain: Toolchain
+    builder: Builder
+    builder_version: str
+    cache_key: str
+    post_processors: tuple[str, ...]
+    hosts: tuple[str, ...]
+    extra_key_parts: list[Any] = field(default_factory=list)
+
+    def build_request(
+        self,
+        config: CompilerConfig,
+        manifest: Path,
+        env: dict[str, str],
+        timeout: float,
+        on_progress: Any = None,
+    ) -> BuildRequest:
+        return BuildRequest(
+            manifest_path=manifest,
+            binary_name=self.project.name,
+            target=self.spec,
+            target_dir=shared_target_dir(config, self.toolchain, self.spec),
+            env=env,
+            timeout=timeout,
+            on_progress=on_progress,
+        )
+
+
+def _pm() -> Any:
+    from .plugins import plugin_manager
+
+    return plugin_manager()
+
+
+def module_registry() -> ModuleRegistry:
+    registry = ModuleRegistry()
+    _pm().hook.rustle_register_modules(registry=registry)
+    return registry
+
+
+def builder_registry() -> BuilderRegistry:
+    registry = BuilderRegistry()
+    _pm().hook.rustle_register_builders(registry=registry)
+    return registry
+
+
+def prepare_payload(plan_path: str | Path) -> tuple[LoadedPlan, Payload]:
+    """Load, validate and lower a plan."""
+    loaded = load_plan(plan_path)
+    return loaded, build_payload(loaded, module_registry())
+
+
+def render(loaded: LoadedPlan, payload: Payload, spec: TargetSpecification) -> RenderedProject:
+    project = render_project(
+        payload,
+        runtime_source(),
+        manifest_hook=lambda manifest: _pm().hook.rustle_cargo_manifest(
+            manifest=manifest, plan=loaded, target=spec
+        ),
+    )
+    missing = [f for f in spec.features if f not in project.manifest.get("features", {})]
+    if missing:
+        known = ", ".join(sorted(project.manifest.get("features", {}))) or "none"
+        raise ConfigError(
+            f"unknown feature(s) {', '.join(missing)} (this project's features: {known})"
+        )
+    return project
+
+
+def shared_target_dir(
+    config: CompilerConfig, toolchain: Toolchain, spec: TargetSpecification
+) -> Path:
+    """One cargo target dir per (toolchain, target, profile, target-cpu): the runtime is
+    built once there and every plan's crate reuses it."""
+    name = spec.optimization_level.value
+    if spec.target_cpu:
+        name += f"-cpu-{spec.target_cpu}"
+    return config.cache_dir / "build" / toolchain.id / spec.target_triple / name
+
+
+def plan_build(plan_path: str | Path, options: CompileOptions, config: CompilerConfig) -> BuildPlan:
+    """Everything up to (not including) the build: cheap enough for every cache hit."""
+    loaded, payload = prepare_payload(plan_path)
+    toolchain = detect_toolchain()
+    spec = TargetSpecification(
+        target_triple=options.target or toolchain.host,
+        optimization_level=options.profile or config.default_optimization,
+        target_cpu=options.target_cpu,
+        features=tuple(options.features),
+    )
+    builders = builder_registry()
+    name = options.builder
+    if name == "auto":
+        name = _pm().hook.rustle_select_builder(target=spec, settings=config) or "cargo"
+    builder = builders.get(name)
+    project = render(loaded, payload, spec)
+    post = tuple(options.post) or config.post_processors
+    if post:
+        raise ConfigError(
+            f"unknown post-processor(s): {', '.join(post)}", hint="no post-processors are installed"
+        )
+    extra = [
+        p for p in _pm().hook.rustle_cache_key_parts(plan=loaded, target=spec) if p is not None
+    ]
+    builder_version = builder.version(os.environ)
+    key = sha256_json(
+        {
+            "template_hash": project.template_hash,
+            "runtime": project.runtime.hash,
+            "spec": spec.key_parts(),
+            "rustc": toolchain.version_text,
+            "builder": [builder.name, builder_version],
+            "post": list(post),
+            "extra": extra,
+            "rustle_invoke": __version__,
+        }
+    )
+    hosts = tuple(options.hosts) or tuple(loaded.plan.hosts)
+    return BuildPlan(
+        loaded, payload, project, spec, toolchain, builder, builder_version, key, post, hosts, extra
+    )
+
+
+def dry_run(
+    plan_path: str | Path, options: CompileOptions, config: CompilerConfig
+) -> dict[str, Any]:
+    """What ``compile`` would do, as data; nothing is built or written."""
+    bp = plan_build(plan_path, options, config)
+    use_cache = config.enable_cache if options.use_cache is None else options.use_cache
+    entry = BinaryCache(config.cache_dir).get(bp.cache_key) if use_cache else None
+    request = bp.build_request(config, Path("<temp project>") / "Cargo.toml", {}, 0)
+    return {
+        "plan": str(bp.loaded.path),
+        "plan_name": bp.loaded.name,
+        "target_triple": bp.spec.target_triple,
+        "optimization_level": bp.spec.optimization_level.value,
+        "builder": bp.builder.name,
+        "template_hash": bp.project.template_hash,
+        "cache_key": bp.cache_key,
+        "cache_hit": entry is not None,
+        "cached_binary": str(entry.path) if entry else None,
+        "command": bp.builder.command(request),
+        "target_dir": str(request.target_dir),
+        "modules": list(bp.payload.modules),
+    }
+
+
+def _install_copy(source: Path, dest: Path) -> None:
+    """Copy ``source`` to ``dest`` atomically (temp file beside it, then rename)."""
+    dest = dest.resolve()
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)
+    os.close(fd)
+    try:
+        shutil.copyfile(source, tmp)
+        os.chmod(tmp, 0o755)
+        os.replace(tmp, dest)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise ProjectCreationFailed(f"cannot write {dest}: {exc}") from exc
+
+
+def _build(
+    bp: BuildPlan, config: CompilerConfig, options: CompileOptions, progress: Progress
+) -> tuple[Path, float, Any]:
+    """Run the builder; returns (executable, seconds, target-dir lock still held)."""
+    check_target(bp.spec.target_triple)
+    runtime_path = bp.project.runtime.materialize(config.cache_dir)
+    timeout = options.timeout or config.compilation_timeout
+    env = dict(os.environ)
+    _pm().hook.rustle_build_env(target=bp.spec, env=env)
+    with temp_project(config.temp_dir, keep=options.keep) as folder:
+        manifest = bp.project.write(folder, runtime_path)
+        request = bp.build_request(
+            config,
+            manifest,
+            env,
+            timeout,
+            on_progress=lambda crate: progress.update(f"compiling {crate}"),
+        )
+        private_dir(request.target_dir.parent)
+        # Held across build and copy: no other build may touch this target dir meanwhile.
+        lock = FileLock(str(request.target_dir) + ".lock", timeout=BUILD_LOCK_TIMEOUT)
+        lock.acquire()
+        try:
+            with progress.activity(f"building {bp.loaded.name} for {bp.spec.target_triple}"):
+                output = bp.builder.build(request)
+        except BaseException:
+            lock.release()
+            raise
+    size = output.executable.stat().st_size
+    if size > config.binary_size_limit:
+        lock.release()
+        raise BinaryTooLarge(
+            f"the binary is {size} bytes, over the limit of {config.binary_size_limit} bytes",
+            hint="use --profile min-size, or raise RUSTLE_BINARY_SIZE_LIMIT",
+        )
+    return output.executable, output.duration, lock
+
+
+def compile_plan(
+    plan_path: str | Path,
+    options: CompileOptions,
+    config: CompilerConfig,
+    progress: Progress | None = None,
+) -> CompiledBinary:
+    """Compile a plan into a binary, from the cache when an identical one exists."""
+    progress = progress or Progress(quiet=True)
+    started = time.monotonic()
+    bp = plan_build(plan_path, options, config)
+    use_cache = config.enable_cache if options.use_cache is None else options.use_cache
+    meta = {
+        "target_triple": bp.spec.target_triple,
+        "optimization_level": bp.spec.optimization_level.value,
+        "template_hash": bp.project.template_hash,
+        "builder": bp.builder.name,
+        "plan_name": bp.loaded.name,
+    }
+    if use_cache:
+        cache = BinaryCache(config.cache_dir)
+        try:
+            lock = cache.lock(bp.cache_key)
+            lock.acquire()
+        except Exception as exc:
+            raise LockTimeout(f"waited too long for another build of this plan: {exc}") from exc
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", CacheWarning)
+                entry = cache.get(bp.cache_key)
+            for warning in caught:
+                progress.warn(str(warning.message))
+            hit = entry is not None
+            if entry is None:
+                executable, seconds, build_lock = _build(bp, config, options, progress)
+                try:
+                    entry = cache.put(
+                        bp.cache_key,
+                        executable,
+                        {
+                            **meta,
+                            "compilation_time": seconds,
+                            "created_at": _now(),
+                        },
+                    )
+                finally:
+                    build_lock.release()
+        finally:
+            lock.release()
+        path = entry.path
+        if options.out is not None:
+            _install_copy(entry.path, options.out)
+            path = options.out.resolve()
+        result = _result(bp, entry, path, hit)
+    else:
+        executable, seconds, build_lock = _build(bp, config, options, progress)
+        try:
+            out = options.out or Path.cwd() / bp.project.name
+            _install_copy(executable, out)
+        finally:
+            build_lock.release()
+        path = out.resolve()
+        result = CompiledBinary(
+            binary_id=bp.cache_key[:16],
+            target_triple=bp.spec.target_triple,
+            binary_path=path,
+            size=path.stat().st_size,
+            checksum=sha256_file(path),
+            compilation_time=seconds,
+            optimization_level=bp.spec.optimization_level,
+            template_hash=bp.project.template_hash,
+            created_at=_now(),
+            cache_key=bp.cache_key,
+            cache_hit=False,
+            builder=bp.builder.name,
+            hosts=bp.hosts,
+            plan_name=bp.loaded.name,
+        )
+    _pm().hook.rustle_artifact_ready(artifact=result)
+    elapsed = time.monotonic() - started
+    what = "cache hit" if result.cache_hit else "built"
+    progress.info(
+        f"{what}: {result.plan_name} → {result.binary_path} "
+        f"({_human(result.size)}, {result.target_triple}, {result.optimization_level.value}, "
+        f"{elapsed:.2f} s)"
+    )
+    return result
+
+
+def _result(bp: BuildPlan, entry: CacheEntry, path: Path, hit: bool) -> CompiledBinary:
+    return CompiledBinary(
+        binary_id=entry.key[:16],
+        target_triple=entry.target_triple,
+        binary_path=path,
+        size=entry.size,
+        checksum=entry.checksum,
+        compilation_time=entry.compilation_time,
+        optimization_level=OptimizationLevel.parse(entry.optimization_level),
+        template_hash=entry.template_hash,
+        created_at=entry.created_at,
+        cache_key=entry.key,
+        cache_hit=hit,
+        builder=entry.builder,
+        hosts=bp.hosts,
+        plan_name=bp.loaded.name,
+    )
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _human(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"
+
+
+# --- render, run, clean ------------------------------------------------------
+
+
+def render_to(plan_path: str | Path, out: Path, target: str | None = None) -> dict[str, Any]:
+    """Write a self-contained project (the runtime inside) that builds with plain cargo."""
+    loaded, payload = prepare_payload(plan_path)
+    spec = TargetSpecification(target_triple=target or "host")
+    project = render(loaded, payload, spec)
+    if out.exists() and any(out.iterdir()):
+        raise ProjectCreationFailed(f"{out} exists and is not empty", hint="choose an empty --out")
+    project.write(out)
+    return {
+        "out": str(out.resolve()),
+        "binary_name": project.name,
+        "template_hash": project.template_hash,
+        "plan_hash": payload.plan_hash,
+        "runtime_hash": project.runtime.hash,
+        "modules": list(payload.modules),
+    }
+
+
+def render_summary(plan_path: str | Path) -> dict[str, Any]:
+    """The hashes and names a render would produce, without writing files."""
+    loaded, payload = prepare_payload(plan_path)
+    project = render(loaded, payload, TargetSpecification(target_triple="host"))
+    return {
+        "binary_name": project.name,
+        "template_hash": project.template_hash,
+        "plan_hash": payload.plan_hash,
+        "runtime_hash": project.runtime.hash,
+        "modules": list(payload.modules),
+        "files": [name for name, _ in project.sources] + ["Cargo.toml"],
+    }
+
+
+def run_binary(
+    binary: Path, args: list[str], *, timeout: float | None = None, stream: bool = False
+) -> process.ProcessResult:
+    """Run a compiled binary; with ``stream`` its stdout is echoed as it arrives."""
+    return process.run(
+        [binary, *args],
+        timeout=timeout,
+        on_stdout_line=(lambda line: print(line, flush=True)) if stream else None,
+    )
+
+
+def clean(config: CompilerConfig, *, everything: bool = False) -> dict[str, Any]:
+    """Remove temp projects no process is using; with ``everything`` also the shared
+    build dirs and outdated runtime copies (binaries stay: see ``cache --clear``)."""
+    removed = [str(p) for p in clean_stale_projects(config.temp_dir)]
+    dropped: list[str] = []
+    if everything:
+        dropped += _drop_build_dirs(config.cache_dir / "build")
+        runtime_root = config.cache_dir / "runtime"
+        current = runtime_source().hash
+        if runtime_root.is_dir():
+            for child in runtime_root.iterdir():
+                if child.is_dir() and child.name != current and not child.name.startswith("."):
+                    shutil.rmtree(child, ignore_errors=True)
+                    dropped.append(str(child))
+    return {"temp_projects_removed": removed, "build_dirs_removed": dropped}
+
+
+def _drop_build_dirs(root: Path) -> list[str]:
+    from filelock import Timeout
+
+    dropped: list[str] = []
+    if not root.is_dir():
+        return dropped
+    for target_dir in sorted(p for p in root.glob("*/*/*") if p.is_dir()):
+        try:
+            with FileLock(str(target_dir) + ".lock", timeout=0):
+                shutil.rmtree(target_dir, ignore_errors=True)
+                dropped.append(str(target_dir))
+        except Timeout:
+            continue  # a build is running there
+    return dropped

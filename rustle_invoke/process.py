@@ -1,0 +1,139 @@
+"""The one subprocess wrapper: every external command goes through :func:`run`.
+
+Commands are argv lists (never shell strings); each runs in its own process
+group so that a timeout kills the whole tree (cargo, rustc, linkers), not only
+the direct child. Output is captured; callers that want to watch progress pass
+``on_stdout_line`` and get each stdout line as it arrives.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ToolchainMissing
+
+
+@dataclass(frozen=True)
+class ProcessResult:
+    """What a finished command left behind."""
+
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+    duration: float
+    timed_out: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and not self.timed_out
+
+    def stderr_tail(self, lines: int = 40) -> str:
+        """The last ``lines`` lines of stderr, where error messages live."""
+        return "\n".join(self.stderr.rstrip().splitlines()[-lines:])
+
+
+def _pump(stream, sink: list[str], on_line: Callable[[str], None] | None) -> None:
+    for line in iter(stream.readline, ""):
+        sink.append(line)
+        if on_line is not None:
+            on_line(line.rstrip("\n"))
+    stream.close()
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def run(
+    argv: Sequence[str | os.PathLike[str]],
+    *,
+    cwd: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float | None = None,
+    stdin_text: str | None = None,
+    on_stdout_line: Callable[[str], None] | None = None,
+    on_stderr_line: Callable[[str], None] | None = None,
+) -> ProcessResult:
+    """Run ``argv`` to completion and return its result; never raises on exit codes.
+
+    ``timeout`` is in seconds: past it the process group gets SIGKILL and the
+    result has ``timed_out=True``. A program that cannot be started raises
+    :class:`ToolchainMissing` naming it.
+    """
+    args = [os.fspath(a) for a in argv]
+    started = time.monotonic()
+    try:
+        proc = subprocess.Popen(
+            args,
+            cwd=cwd,
+            env=dict(env) if env is not None else None,
+            stdin=subprocess.PIPE if stdin_text is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            start_new_session=True,
+        )
+    except FileNotFoundError as exc:
+        raise ToolchainMissing(f"cannot run {args[0]!r}: not found") from exc
+    except PermissionError as exc:
+        raise ToolchainMissing(f"cannot run {args[0]!r}: permission denied") from exc
+
+    out: list[str] = []
+    err: list[str] = []
+    pumps = [
+        threading.Thread(target=_pump, args=(proc.stdout, out, on_stdout_line), daemon=True),
+        threading.Thread(target=_pump, args=(proc.stderr, err, on_stderr_line), daemon=True),
+    ]
+    for pump in pumps:
+        pump.start()
+    if stdin_text is not None and proc.stdin is not None:
+        try:
+            proc.stdin.write(stdin_text)
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass
+    timed_out = False
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        _kill_group(proc)
+        proc.wait()
+    except BaseException:
+        # KeyboardInterrupt and friends: take the whole tree down with us.
+        _kill_group(proc)
+        proc.wait()
+        raise
+    # Grandchildren may still hold the pipes open after a kill; don't wait forever.
+    for pump in pumps:
+        pump.join(timeout=5 if timed_out else None)
+    return ProcessResult(
+        argv=tuple(args),
+        returncode=proc.returncode,
+        stdout="".join(out),
+        stderr="".join(err),
+        duration=time.monotonic() - started,
+        timed_out=timed_out,
+    )
+
+
+def which(program: str, env: Mapping[str, str] | None = None) -> Path | None:
+    """Where ``program`` is on PATH (of ``env`` when given), or None."""
+    import shutil
+
+    path = (env or os.environ).get("PATH")
+    found = shutil.which(program, path=path)
+    return Path(found) if found else None

@@ -1,0 +1,152 @@
+"""Render a plan's Rust project: Jinja2 templates for sources, tomli-w for Cargo.toml.
+
+Rendering is deterministic: the same payload, runtime and target give
+byte-identical files and so the same ``template_hash``. The hash is taken over
+the self-contained layout (the runtime at ``./runtime``), so it does not depend
+on where the shared runtime copy lives on this machine.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from . import __version__
+from .errors import ProjectCreationFailed, TemplateError
+from .hashing import sha256_tree
+from .payload import Payload
+from .resources import templates_dir
+from .runtime_source import RUNTIME_PACKAGE, RuntimeSource
+
+SELF_CONTAINED_RUNTIME = "runtime"
+
+# Identical in every generated manifest, so that every plan shares one build of the runtime.
+PROFILES: dict[str, dict[str, Any]] = {
+    "release": {"opt-level": 3, "debug": False, "strip": "debuginfo", "incremental": False},
+    "release-debuginfo": {"inherits": "release", "debug": True, "strip": "none"},
+    "min-size": {
+        "inherits": "release",
+        "opt-level": "z",
+        "lto": "fat",
+        "codegen-units": 1,
+        "panic": "abort",
+        "strip": True,
+    },
+}
+
+
+@cache
+def _environment() -> Any:
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir() / "project")),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+
+
+def binary_name(payload: Payload) -> str:
+    """Unique per payload, so that plans sharing a target dir never overwrite each other."""
+    return f"rustle-{payload.plan_hash[:16]}"
+
+
+def cargo_manifest(name: str, runtime_path: str, features: Mapping[str, list[str]]) -> dict:
+    return {
+        "package": {
+            "name": name,
+            "version": "0.1.0",
+            "edition": "2021",
+            "publish": False,
+            "description": "A rustle-plan execution plan compiled by rustle-invoke",
+        },
+        "bin": [{"name": name, "path": "src/main.rs"}],
+        "dependencies": {RUNTIME_PACKAGE: {"path": runtime_path}},
+        "features": dict(features),
+        "profile": copy.deepcopy(PROFILES),
+        # Its own workspace root: never captured by a Cargo.toml in a parent folder.
+        "workspace": {},
+    }
+
+
+@dataclass(frozen=True)
+class RenderedProject:
+    """A plan's crate, ready to be written out."""
+
+    name: str
+    sources: tuple[tuple[str, bytes], ...]
+    manifest: dict
+    runtime: RuntimeSource
+    template_hash: str
+
+    def manifest_text(self, runtime_path: str) -> bytes:
+        manifest = copy.deepcopy(self.manifest)
+        manifest["dependencies"][RUNTIME_PACKAGE]["path"] = runtime_path
+        return tomli_w.dumps(manifest).encode("utf-8")
+
+    def write(self, dest: Path, runtime_path: Path | None = None) -> Path:
+        """Write the crate to ``dest``.
+
+        With ``runtime_path`` the crate depends on that (shared) runtime copy;
+        without it the runtime is copied to ``dest/runtime`` and the project
+        builds by itself with plain ``cargo build --offline``.
+        """
+        try:
+            dest.mkdir(parents=True, exist_ok=True)
+            if runtime_path is None:
+                self.runtime.write_to(dest / SELF_CONTAINED_RUNTIME)
+                dep = SELF_CONTAINED_RUNTIME
+            else:
+                dep = str(runtime_path)
+            (dest / "Cargo.toml").write_bytes(self.manifest_text(dep))
+            for name, data in self.sources:
+                path = dest / name
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+        except OSError as exc:
+            raise ProjectCreationFailed(f"cannot write the project to {dest}: {exc}") from exc
+        return dest / "Cargo.toml"
+
+
+def render_project(
+    payload: Payload,
+    runtime: RuntimeSource,
+    *,
+    features: Mapping[str, list[str]] | None = None,
+    manifest_hook: Any = None,
+) -> RenderedProject:
+    """Render the crate for ``payload``; ``manifest_hook(manifest)`` may edit Cargo.toml."""
+    import jinja2
+
+    name = binary_name(payload)
+    try:
+        main_rs = (
+            _environment()
+            .get_template("src/main.rs.j2")
+            .render(tool_version=__version__, plan_hash=payload.plan_hash)
+        )
+    except jinja2.TemplateError as exc:
+        raise TemplateError(f"project template failed to render: {exc}") from exc
+    manifest = cargo_manifest(name, SELF_CONTAINED_RUNTIME, features or {})
+    if manifest_hook is not None:
+        manifest_hook(manifest)
+    sources = (("payload.json", payload.data), ("src/main.rs", main_rs.encode("utf-8")))
+    hashed = [
+        *sources,
+        ("Cargo.toml", tomli_w.dumps(manifest).encode("utf-8")),
+        ("runtime.hash", runtime.hash.encode()),
+    ]
+    return RenderedProject(
+        name=name,
+        sources=sources,
+        manifest=manifest,
+        runtime=runtime,
+        template_hash=sha256_tree(hashed),
+    )

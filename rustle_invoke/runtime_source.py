@@ -1,0 +1,66 @@
+"""The std-only runtime crate: its sources, their hash, one shared copy per hash."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from filelock import FileLock
+
+from .errors import ProjectCreationFailed
+from .hashing import sha256_tree
+from .resources import templates_dir
+
+RUNTIME_PACKAGE = "rustle-runtime"
+LOCK_TIMEOUT = 300
+
+
+@dataclass(frozen=True)
+class RuntimeSource:
+    """The runtime crate's files (relative path → bytes) and their hash."""
+
+    files: tuple[tuple[str, bytes], ...]
+    hash: str
+
+    def write_to(self, dest: Path) -> None:
+        for name, data in self.files:
+            path = dest / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+
+    def materialize(self, cache_dir: Path) -> Path:
+        """The shared copy at ``<cache>/runtime/<hash>``, written once, atomically."""
+        root = cache_dir / "runtime"
+        final = root / self.hash
+        if (final / "Cargo.toml").is_file():
+            return final
+        root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with FileLock(str(root / f"{self.hash}.lock"), timeout=LOCK_TIMEOUT):
+            if (final / "Cargo.toml").is_file():
+                return final
+            staging = Path(tempfile.mkdtemp(prefix=f".{self.hash[:12]}-", dir=root))
+            try:
+                self.write_to(staging)
+                os.replace(staging, final)
+            except OSError as exc:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise ProjectCreationFailed(f"cannot write the runtime to {final}: {exc}") from exc
+        return final
+
+
+def _collect(root: Path) -> list[tuple[str, bytes]]:
+    files = [("Cargo.toml", (root / "Cargo.toml").read_bytes())]
+    for path in sorted((root / "src").rglob("*.rs")):
+        files.append((path.relative_to(root).as_posix(), path.read_bytes()))
+    return files
+
+
+@cache
+def runtime_source() -> RuntimeSource:
+    """The runtime crate shipped with this package (read once per process)."""
+    files = _collect(templates_dir() / "runtime")
+    return RuntimeSource(files=tuple(files), hash=sha256_tree(files)[:32])

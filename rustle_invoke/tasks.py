@@ -1,0 +1,335 @@
+"""The Invoke tasks: thin wrappers over :mod:`rustle_invoke.pipeline`.
+
+Use them from a repo's ``tasks.py`` (``from rustle_invoke.tasks import ns``) or
+through the console script ``rustle-invoke``. With ``--json`` a task prints
+exactly one JSON document on stdout; progress and messages go to stderr.
+"""
+
+from __future__ import annotations
+
+import functools
+import json as _json
+import logging
+import sys
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from invoke import Collection, Program, task
+from invoke.exceptions import Exit
+
+from . import __version__
+from .errors import RunFailed, RustleError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _debug() -> bool:
+    return logging.getLogger().isEnabledFor(logging.DEBUG)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def cli_errors(func: F) -> F:
+    """Turn project errors into one clear message and their exit code (no traceback
+    unless ``--debug``)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not _debug():
+            warnings.showwarning = _show_warning
+        try:
+            return func(*args, **kwargs)
+        except RustleError as exc:
+            if _debug():
+                raise
+            text = f"error: {exc.message}"
+            if exc.hint:
+                text += f"\nhint: {exc.hint}"
+            raise Exit(text, code=exc.exit_code) from None
+        except KeyboardInterrupt:
+            raise Exit("interrupted", code=130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _config(c: Any, **flags: Any) -> Any:
+    from .config import CompilerConfig
+
+    invoke_cfg = c.config.get("rustle", {}) if c is not None else {}
+    return CompilerConfig.resolve(dict(invoke_cfg or {}), **flags)
+
+
+def _emit(document: Any) -> None:
+    print(_json.dumps(document, indent=2, ensure_ascii=False))
+
+
+def _split(text: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (text or "").split(",") if part.strip())
+
+
+def _progress(json_mode: bool) -> Any:
+    from .progress import Progress
+
+    return Progress(quiet=False)
+
+
+@task(
+    help={
+        "plan": "the rustle-plan JSON file",
+        "out": "write the self-contained project here (it builds with plain `cargo build`)",
+        "target": "target triple (recorded; the project builds for any target cargo is given)",
+        "json": "print one JSON document",
+    }
+)
+@cli_errors
+def render(c, plan, out=None, target=None, json=False):
+    """Render a plan's Rust project (validate it; with --out, write it)."""
+    from . import pipeline
+
+    if out:
+        summary = pipeline.render_to(plan, Path(out), target)
+    else:
+        summary = pipeline.render_summary(plan)
+    if json:
+        _emit(summary)
+    elif out:
+        print(summary["out"])
+        print(
+            f"rendered {summary['binary_name']} (template {summary['template_hash'][:12]}); "
+            f"build it with: cargo build --offline --manifest-path {out}/Cargo.toml",
+            file=sys.stderr,
+        )
+    else:
+        print(
+            f"plan is valid: {summary['binary_name']} (template {summary['template_hash'][:12]},"
+            f" modules: {', '.join(summary['modules'])})"
+        )
+
+
+def _compile_options(**kw: Any) -> Any:
+    from .config import OptimizationLevel
+    from .pipeline import CompileOptions
+
+    return CompileOptions(
+        target=kw.get("target"),
+        profile=OptimizationLevel.parse(kw["profile"]) if kw.get("profile") else None,
+        builder=kw.get("builder") or "auto",
+        out=Path(kw["out"]) if kw.get("out") else None,
+        use_cache=False if kw.get("no_cache") else None,
+        timeout=float(kw["timeout"]) if kw.get("timeout") else None,
+        target_cpu=kw.get("target_cpu"),
+        features=_split(kw.get("features")),
+        post=_split(kw.get("post")),
+        hosts=_split(kw.get("hosts")),
+        keep=bool(kw.get("keep")),
+    )
+
+
+@task(
+    help={
+        "plan": "the rustle-plan JSON file",
+        "target": "target triple (default: this machine's)",
+        "profile": "debug | release | release-debuginfo | min-size",
+        "builder": "auto | cargo | a plugin's builder",
+        "out": "copy the binary here",
+        "no_cache": "build even if the cache has it, and do not store the result",
+        "timeout": "seconds before the build is killed (default 300)",
+        "target_cpu": "rustc -C target-cpu",
+        "features": "cargo features, comma-separated",
+        "post": "post-processors to run, comma-separated",
+        "hosts": "hosts this binary is for (listed in the JSON)",
+        "dry_run": "show what would be built, build nothing",
+        "keep": "keep the temporary project (for debugging)",
+        "json": "print one JSON document",
+    }
+)
+@cli_errors
+def compile(
+    c,
+    plan,
+    target=None,
+    profile=None,
+    builder="auto",
+    out=None,
+    no_cache=False,
+    timeout=None,
+    target_cpu=None,
+    features=None,
+    post=None,
+    hosts=None,
+    dry_run=False,
+    keep=False,
+    json=False,
+):
+    """Compile a plan into a native binary (cached by content)."""
+    from . import pipeline
+
+    options = _compile_options(**locals())
+    config = _config(c)
+    if dry_run:
+        report = pipeline.dry_run(plan, options, config)
+        if json:
+            _emit(report)
+        else:
+            for key, value in report.items():
+                shown = " ".join(value) if key == "command" else value
+                print(f"{key}: {shown}")
+        return
+    binary = pipeline.compile_plan(plan, options, config, _progress(json))
+    if json:
+        _emit({"binaries": [binary.to_json()]})
+    else:
+        print(binary.binary_path)
+
+
+@task(
+    name="cache",
+    help={
+        "list": "list the cached binaries (the default)",
+        "verify": "check every entry's size and sha256; evict bad ones",
+        "prune": "remove old entries (with --max-size and/or --max-age)",
+        "max_size": "with --prune: shrink the cache to this size (e.g. 500M)",
+        "max_age": "with --prune: remove entries unused for this many days",
+        "clear": "remove every cached binary",
+        "json": "print one JSON document",
+    },
+)
+@cli_errors
+def cache_task(
+    c, list_=False, verify=False, prune=False, max_size=None, max_age=None, clear=False, json=False
+):
+    """Inspect and maintain the binary cache."""
+    from .cache import BinaryCache, CacheEntry
+    from .config import parse_size
+    from .errors import ConfigError
+
+    config = _config(c)
+    cache = BinaryCache(config.cache_dir)
+    document: dict[str, Any] = {"cache_dir": str(config.cache_dir)}
+    if (max_size or max_age) and not prune:
+        raise ConfigError("--max-size and --max-age go with --prune")
+    if verify:
+        good, bad = cache.verify_all()
+        document["verified"] = len(good)
+        document["evicted"] = bad
+    if prune:
+        if not (max_size or max_age):
+            raise ConfigError("--prune needs --max-size and/or --max-age")
+        document["pruned"] = cache.prune(
+            max_size=parse_size(max_size) if max_size else None,
+            max_age_days=float(max_age) if max_age else None,
+        )
+    if clear:
+        document["cleared"] = cache.clear()
+    entries = [e for e in cache.entries() if isinstance(e, CacheEntry)]
+    if list_ or not (verify or prune or clear):
+        document["entries"] = [e.to_json() for e in entries]
+    document["total_size"] = sum(e.size for e in entries)
+    if json:
+        _emit(document)
+        return
+    for key in ("verified", "evicted", "pruned", "cleared"):
+        if key in document:
+            value = document[key]
+            print(f"{key}: {len(value) if isinstance(value, list) else value}")
+    if "entries" in document:
+        for e in entries:
+            print(
+                f"{e.key[:16]}  {e.size:>10}  {e.target_triple:<28} "
+                f"{e.optimization_level:<17} {e.created_at}  {e.plan_name}"
+            )
+        print(
+            f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}, "
+            f"{document['total_size']} bytes in {config.cache_dir}",
+            file=sys.stderr,
+        )
+
+
+@task(
+    name="localhost-test",
+    help={
+        "plan": "the rustle-plan JSON file",
+        "profile": "debug | release | release-debuginfo | min-size",
+        "check": "check mode: change nothing, report what would change",
+        "diff": "show differences",
+        "tags": "run only tasks with these tags",
+        "skip_tags": "skip tasks with these tags",
+        "timeout": "seconds the binary may run (default: no limit)",
+        "json": "print one JSON document (the build and the binary's report)",
+    },
+)
+@cli_errors
+def localhost_test(
+    c,
+    plan,
+    profile=None,
+    check=False,
+    diff=False,
+    tags=None,
+    skip_tags=None,
+    timeout=None,
+    json=False,
+):
+    """Compile a plan for this machine and run it here."""
+    from . import pipeline
+
+    config = _config(c)
+    binary = pipeline.compile_plan(plan, _compile_options(profile=profile), config, _progress(json))
+    argv = ["--format", "json" if json else "text"]
+    argv += ["--check"] if check else []
+    argv += ["--diff"] if diff else []
+    argv += ["--tags", tags] if tags else []
+    argv += ["--skip-tags", skip_tags] if skip_tags else []
+    result = pipeline.run_binary(
+        binary.binary_path, argv, timeout=float(timeout) if timeout else None, stream=not json
+    )
+    if result.stderr:
+        sys.stderr.write(result.stderr)
+    if json:
+        try:
+            report = _json.loads(result.stdout)
+        except ValueError:
+            report = None
+        _emit({"binary": binary.to_json(), "exit_code": result.returncode, "report": report})
+    if result.timed_out:
+        raise RunFailed(f"the binary ran past {timeout} s and was killed")
+    if result.returncode == 2:
+        raise RunFailed("some tasks failed")
+    if result.returncode != 0:
+        raise RunFailed(f"the binary exited with code {result.returncode}")
+
+
+@task(
+    help={
+        "all": "also remove shared build dirs and outdated runtime copies",
+        "json": "print one JSON document",
+    }
+)
+@cli_errors
+def clean(c, all=False, json=False):
+    """Remove temporary projects left by builds that are gone."""
+    from . import pipeline
+
+    report = pipeline.clean(_config(c), everything=all)
+    if json:
+        _emit(report)
+    else:
+        print(
+            f"removed {len(report['temp_projects_removed'])} temporary project(s), "
+            f"{len(report['build_dirs_removed'])} build dir(s)"
+        )
+
+
+ns = Collection(render, compile, cache_task, localhost_test, clean)
+ns.configure({"rustle": {}})
+
+program = Program(namespace=ns, version=__version__, name="rustle-invoke", binary="rustle-invoke")
+
+
+def main() -> None:
+    """The ``rustle-invoke`` console script."""
+    program.run()

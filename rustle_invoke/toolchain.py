@@ -1,0 +1,80 @@
+"""The Rust toolchain: what ``rustc -vV`` says, and which targets it can build."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from . import process
+from .errors import ToolchainMissing, UnsupportedTarget
+from .hashing import sha256_hex
+
+INSTALL_HINT = "install Rust with rustup (https://rustup.rs) and make sure cargo is on PATH"
+
+
+@dataclass(frozen=True)
+class Toolchain:
+    """The identity of the compiler: its ``rustc -vV`` text and what it implies."""
+
+    rustc: str
+    cargo: str
+    version_text: str
+    host: str
+    release: str
+
+    @property
+    def id(self) -> str:
+        """A short hash that changes whenever the compiler does."""
+        return sha256_hex(self.version_text.encode())[:16]
+
+
+def _tool(name: str) -> str:
+    return os.environ.get(name.upper(), name)
+
+
+@cache
+def detect_toolchain() -> Toolchain:
+    """Run ``rustc -vV`` once per process."""
+    rustc = _tool("rustc")
+    try:
+        result = process.run([rustc, "-vV"], timeout=60)
+    except ToolchainMissing:
+        raise ToolchainMissing("rustc is not installed or not on PATH", hint=INSTALL_HINT) from None
+    if not result.ok:
+        raise ToolchainMissing(f"`{rustc} -vV` failed: {result.stderr_tail(5)}", hint=INSTALL_HINT)
+    fields = dict(line.split(": ", 1) for line in result.stdout.splitlines() if ": " in line)
+    return Toolchain(
+        rustc=rustc,
+        cargo=_tool("cargo"),
+        version_text=result.stdout.strip(),
+        host=fields.get("host", ""),
+        release=fields.get("release", ""),
+    )
+
+
+@cache
+def _print(what: str) -> str:
+    result = process.run([detect_toolchain().rustc, "--print", what], timeout=60)
+    if not result.ok:
+        raise ToolchainMissing(f"`rustc --print {what}` failed: {result.stderr_tail(5)}")
+    return result.stdout
+
+
+def check_target(triple: str) -> None:
+    """Refuse a triple rustc does not know, or whose standard library is not installed."""
+    known = _print("target-list").split()
+    if triple not in known:
+        close = difflib.get_close_matches(triple, known, n=1)
+        raise UnsupportedTarget(
+            f"unknown target {triple!r}",
+            hint=f"did you mean {close[0]!r}?" if close else "see `rustc --print target-list`",
+        )
+    sysroot = Path(_print("sysroot").strip())
+    if not (sysroot / "lib" / "rustlib" / triple / "lib").is_dir():
+        raise UnsupportedTarget(
+            f"the Rust standard library for {triple} is not installed",
+            hint=f"rustup target add {triple}",
+        )

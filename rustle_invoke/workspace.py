@@ -1,0 +1,76 @@
+"""Temporary projects: one folder per build, each with its lock beside it.
+
+``<temp_dir>/projects/<name>/`` holds a rendered crate while it builds and
+``<temp_dir>/projects/<name>.lock`` is held for as long as the folder is in
+use. A folder whose lock nobody holds belongs to a process that is gone, so
+``clean`` may remove it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from .cache import private_dir
+from .errors import ProjectCreationFailed
+
+LOCK_SUFFIX = ".lock"
+
+
+def projects_root(temp_dir: Path) -> Path:
+    return temp_dir / "projects"
+
+
+def _discard(folder: Path, lock_path: Path) -> None:
+    """Remove a project and its lock file; call with the lock held."""
+    shutil.rmtree(folder, ignore_errors=True)
+    lock_path.unlink(missing_ok=True)
+
+
+@contextmanager
+def temp_project(temp_dir: Path, *, keep: bool = False, prefix: str = "proj-") -> Iterator[Path]:
+    """A fresh, locked project folder; removed on exit (success or failure) unless ``keep``."""
+    root = private_dir(projects_root(temp_dir))
+    try:
+        folder = Path(tempfile.mkdtemp(prefix=prefix, dir=root))
+    except OSError as exc:
+        raise ProjectCreationFailed(f"cannot create a temporary project in {root}: {exc}") from exc
+    lock_path = folder.with_name(folder.name + LOCK_SUFFIX)
+    lock = FileLock(str(lock_path), timeout=0)
+    lock.acquire()
+    try:
+        yield folder
+    finally:
+        if not keep:
+            _discard(folder, lock_path)
+        lock.release()
+
+
+def clean_stale_projects(temp_dir: Path) -> list[Path]:
+    """Remove every project folder whose lock is free (its builder is gone)."""
+    root = projects_root(temp_dir)
+    if not root.is_dir():
+        return []
+    removed: list[Path] = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        lock_path = folder.with_name(folder.name + LOCK_SUFFIX)
+        try:
+            with FileLock(str(lock_path), timeout=0):
+                _discard(folder, lock_path)
+            removed.append(folder)
+        except Timeout:
+            continue  # a build is using it right now
+    # Lock files whose folder is already gone.
+    for lock_path in root.glob(f"*{LOCK_SUFFIX}"):
+        if not lock_path.with_suffix("").exists():
+            try:
+                with FileLock(str(lock_path), timeout=0):
+                    lock_path.unlink(missing_ok=True)
+            except Timeout:
+                continue
+    return removed
