@@ -59,8 +59,12 @@ def task(task_id: str, module: str, args: dict[str, Any], **extra: Any) -> dict[
     }
 
 
-def plan_document(tasks: list[dict], handlers: list[dict] | None = None,
-                  name: str = "test play", variables: dict | None = None) -> dict[str, Any]:
+def plan_document(
+    tasks: list[dict],
+    handlers: list[dict] | None = None,
+    name: str = "test play",
+    variables: dict | None = None,
+) -> dict[str, Any]:
     """A rustle-plan ExecutionPlan around ``tasks``."""
     return {
         "metadata": {
@@ -69,41 +73,64 @@ def plan_document(tasks: list[dict], handlers: list[dict] | None = None,
             "playbook_hash": "0" * 32,
             "inventory_hash": "0" * 32,
             "planning_options": {
-                "limit": None, "tags": [], "skip_tags": [], "check_mode": False,
-                "diff_mode": False, "forks": 5, "serial": None, "strategy": "Linear",
-                "binary_threshold": 1, "force_binary": False, "force_ssh": False,
+                "limit": None,
+                "tags": [],
+                "skip_tags": [],
+                "check_mode": False,
+                "diff_mode": False,
+                "forks": 5,
+                "serial": None,
+                "strategy": "Linear",
+                "binary_threshold": 1,
+                "force_binary": False,
+                "force_ssh": False,
             },
         },
-        "plays": [{
-            "play_id": "play-0",
-            "name": name,
-            "strategy": "Linear",
-            "serial": None,
-            "hosts": ["localhost"],
-            "batches": [{
-                "batch_id": "batch-0", "hosts": ["localhost"], "tasks": tasks,
-                "parallel_groups": [], "dependencies": [], "estimated_duration": None,
-            }],
-            "handlers": handlers or [],
-            "estimated_duration": None,
-        }],
-        "binary_deployments": [{
-            "deployment_id": "group_0",
-            "target_hosts": ["localhost"],
-            "binary_name": "rustle-runner-group_0",
-            "tasks": [t["task_id"] for t in tasks],
-            "modules": [t["module"] for t in tasks],
-            "embedded_data": {
-                "execution_plan": "{}", "static_files": [],
-                "variables": variables or {}, "facts_required": [],
-            },
-            "execution_mode": "Standalone",
-            "estimated_size": 0,
-            "compilation_requirements": {
-                "target_arch": "x86_64", "target_os": "linux", "rust_version": "1.70.0",
-                "cross_compilation": False, "static_linking": False,
-            },
-        }],
+        "plays": [
+            {
+                "play_id": "play-0",
+                "name": name,
+                "strategy": "Linear",
+                "serial": None,
+                "hosts": ["localhost"],
+                "batches": [
+                    {
+                        "batch_id": "batch-0",
+                        "hosts": ["localhost"],
+                        "tasks": tasks,
+                        "parallel_groups": [],
+                        "dependencies": [],
+                        "estimated_duration": None,
+                    }
+                ],
+                "handlers": handlers or [],
+                "estimated_duration": None,
+            }
+        ],
+        "binary_deployments": [
+            {
+                "deployment_id": "group_0",
+                "target_hosts": ["localhost"],
+                "binary_name": "rustle-runner-group_0",
+                "tasks": [t["task_id"] for t in tasks],
+                "modules": [t["module"] for t in tasks],
+                "embedded_data": {
+                    "execution_plan": "{}",
+                    "static_files": [],
+                    "variables": variables or {},
+                    "facts_required": [],
+                },
+                "execution_mode": "Standalone",
+                "estimated_size": 0,
+                "compilation_requirements": {
+                    "target_arch": "x86_64",
+                    "target_os": "linux",
+                    "rust_version": "1.70.0",
+                    "cross_compilation": False,
+                    "static_linking": False,
+                },
+            }
+        ],
         "total_tasks": len(tasks),
         "estimated_duration": None,
         "estimated_compilation_time": None,
@@ -118,13 +145,15 @@ def write_plan(path: Path, tasks: list[dict], **kwargs: Any) -> Path:
     return path
 
 
-def cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
-        timeout: float = 900) -> process.ProcessResult:
+def cli(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 900
+) -> process.ProcessResult:
     """Run ``rustle-invoke ARGS`` as a real process."""
     full_env = dict(os.environ)
     full_env.update(env or {})
-    return process.run([sys.executable, "-m", "rustle_invoke", *args], env=full_env,
-                       cwd=cwd, timeout=timeout)
+    return process.run(
+        [sys.executable, "-m", "rustle_invoke", *args], env=full_env, cwd=cwd, timeout=timeout
+    )
 
 
 def cli_json(*args: str, **kwargs: Any) -> Any:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
+import tomllib
 from pathlib import Path
 
 import pytest
-import tomllib
 from conftest import task, write_plan
 
 from rustle_invoke.config import TargetSpecification
@@ -46,8 +46,7 @@ def test_a_different_plan_changes_the_hash(tmp_path: Path) -> None:
 
 
 def test_plan_text_never_reaches_rust_source(tmp_path: Path) -> None:
-    plan = write_plan(tmp_path / "p.json", [task("t_0", "debug", {"msg": HOSTILE})],
-                      name=HOSTILE)
+    plan = write_plan(tmp_path / "p.json", [task("t_0", "debug", {"msg": HOSTILE})], name=HOSTILE)
     payload, project = _project(plan)
     main_rs = dict(project.sources)["src/main.rs"].decode()
     assert "RTL" not in main_rs and "hi" not in main_rs
@@ -65,18 +64,27 @@ def test_manifest_is_written_by_tomli_w_with_all_profiles(tmp_path: Path) -> Non
     assert manifest["bin"][0]["name"] == project.name
     profiles = manifest["profile"]
     assert profiles["min-size"] == {
-        "inherits": "release", "opt-level": "z", "lto": "fat", "codegen-units": 1,
-        "panic": "abort", "strip": True,
+        "inherits": "release",
+        "opt-level": "z",
+        "lto": "fat",
+        "codegen-units": 1,
+        "panic": "abort",
+        "strip": True,
     }
     assert profiles["release-debuginfo"]["debug"] is True
     assert "workspace" in manifest
 
 
 def test_command_is_split_on_the_controller(tmp_path: Path) -> None:
-    plan = write_plan(tmp_path / "p.json", [
-        task("t_0", "command", {"_raw_params": "printf '%s|' 'a b' \"c\\\"d\"", "chdir": "/tmp"}),
-        task("t_1", "ansible.builtin.shell", {"cmd": "echo $HOME", "executable": "/bin/bash"}),
-    ])
+    plan = write_plan(
+        tmp_path / "p.json",
+        [
+            task(
+                "t_0", "command", {"_raw_params": "printf '%s|' 'a b' \"c\\\"d\"", "chdir": "/tmp"}
+            ),
+            task("t_1", "ansible.builtin.shell", {"cmd": "echo $HOME", "executable": "/bin/bash"}),
+        ],
+    )
     payload, _ = _project(plan)
     tasks = json.loads(payload.data)["plays"][0]["tasks"]
     assert tasks[0]["args"]["argv"] == ["printf", "%s|", "a b", 'c"d']
@@ -105,8 +113,9 @@ def test_unknown_module_is_refused_with_a_suggestion(tmp_path: Path) -> None:
         ("command", {"_raw_params": "true", "strip_empty_ends": "maybe"}, "must be a boolean"),
     ],
 )
-def test_bad_module_arguments_fail_the_build(tmp_path: Path, module: str, args: dict,
-                                             message: str) -> None:
+def test_bad_module_arguments_fail_the_build(
+    tmp_path: Path, module: str, args: dict, message: str
+) -> None:
     plan = write_plan(tmp_path / "p.json", [task("t_0", module, args)])
     with pytest.raises(PlanError) as info:
         prepare_payload(plan)
@@ -118,9 +127,10 @@ def test_expressions_are_refused_not_ignored(tmp_path: Path) -> None:
     templated = write_plan(tmp_path / "a.json", [task("t_0", "debug", {"msg": "{{ x }}"})])
     with pytest.raises(UnsupportedConstruct, match=r"args.msg holds a Jinja2 expression"):
         prepare_payload(templated)
-    conditional = write_plan(tmp_path / "b.json", [
-        task("t_0", "debug", {}, conditions=[{"When": {"expression": "x == 1"}}])
-    ])
+    conditional = write_plan(
+        tmp_path / "b.json",
+        [task("t_0", "debug", {}, conditions=[{"When": {"expression": "x == 1"}}])],
+    )
     with pytest.raises(UnsupportedConstruct, match="when: x == 1"):
         prepare_payload(conditional)
 
@@ -132,10 +142,23 @@ def test_notify_must_name_a_handler(tmp_path: Path) -> None:
 
 
 def test_conditions_are_lowered(tmp_path: Path) -> None:
-    plan = write_plan(tmp_path / "p.json", [task("t_0", "debug", {}, tags=["a"], conditions=[
-        {"Tag": {"tags": ["a", "b"]}}, {"SkipTag": {"tags": ["c"]}},
-        {"Host": {"pattern": "web*"}}, {"CheckMode": {"enabled": False}},
-    ])])
+    plan = write_plan(
+        tmp_path / "p.json",
+        [
+            task(
+                "t_0",
+                "debug",
+                {},
+                tags=["a"],
+                conditions=[
+                    {"Tag": {"tags": ["a", "b"]}},
+                    {"SkipTag": {"tags": ["c"]}},
+                    {"Host": {"pattern": "web*"}},
+                    {"CheckMode": {"enabled": False}},
+                ],
+            )
+        ],
+    )
     entry = json.loads(prepare_payload(plan)[1].data)["plays"][0]["tasks"][0]
     assert entry["tags"] == ["a", "b"]
     assert entry["skip_tags"] == ["c"]

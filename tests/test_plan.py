@@ -44,7 +44,8 @@ def test_fixture_details_survive_loading(shared_fixtures: Path) -> None:
 
 def test_fixture_handlers_load(shared_fixtures: Path) -> None:
     handlers = [
-        h for p in _rustle_plan_shaped(shared_fixtures / "plans")
+        h
+        for p in _rustle_plan_shaped(shared_fixtures / "plans")
         for h in load_plan(p).plan.all_handlers()
     ]
     assert any(h.name == "restart service" and h.module == "service" for h in handlers)
@@ -71,9 +72,14 @@ def test_every_condition_variant(condition: dict, expected: tuple) -> None:
 
 @pytest.mark.parametrize(
     ("strategy", "text"),
-    [("Linear", "Linear"), ({"Rolling": {"batch_size": 3}}, "Rolling(3)"), ("Free", "Free"),
-     ("HostPinned", "HostPinned"), ("BinaryHybrid", "BinaryHybrid"),
-     ("BinaryOnly", "BinaryOnly")],
+    [
+        ("Linear", "Linear"),
+        ({"Rolling": {"batch_size": 3}}, "Rolling(3)"),
+        ("Free", "Free"),
+        ("HostPinned", "HostPinned"),
+        ("BinaryHybrid", "BinaryHybrid"),
+        ("BinaryOnly", "BinaryOnly"),
+    ],
 )
 def test_every_strategy(strategy: object, text: str) -> None:
     doc = plan_document([task("t_0", "debug", {})])
@@ -86,8 +92,15 @@ def test_every_strategy(strategy: object, text: str) -> None:
 
 
 def test_optional_task_keys_are_kept() -> None:
-    extra = {"register": "out", "loop": [1, 2], "with_items": ["a"], "ignore_errors": True,
-             "changed_when": "false", "failed_when": "rc > 1", "vars": {"k": "v"}}
+    extra = {
+        "register": "out",
+        "loop": [1, 2],
+        "with_items": ["a"],
+        "ignore_errors": True,
+        "changed_when": "false",
+        "failed_when": "rc > 1",
+        "vars": {"k": "v"},
+    }
     doc = plan_document([task("t_0", "command", {"_raw_params": "true"}, **extra)])
     parsed = parse_plan(json.dumps(doc)).plays[0].batches[0].tasks[0]
     assert parsed.register_as == "out"
@@ -100,11 +113,13 @@ def test_optional_task_keys_are_kept() -> None:
 
 
 def test_tasks_run_in_execution_order() -> None:
-    doc = plan_document([
-        task("t_2", "debug", {}, execution_order=2),
-        task("t_0", "debug", {}, execution_order=0),
-        task("t_1", "debug", {}, execution_order=1),
-    ])
+    doc = plan_document(
+        [
+            task("t_2", "debug", {}, execution_order=2),
+            task("t_0", "debug", {}, execution_order=0),
+            task("t_1", "debug", {}, execution_order=1),
+        ]
+    )
     plan = parse_plan(json.dumps(doc))
     assert [t.task_id for t in plan.all_tasks()] == ["t_0", "t_1", "t_2"]
 
@@ -135,7 +150,9 @@ def test_wrong_field_types_name_the_json_path() -> None:
         parse_plan(json.dumps(doc), "p.json")
     text = str(info.value)
     assert "p.json: $.plays[0].batches[0].tasks[0].task_id: Input should be a valid string" in text
-    assert "$.plays[0].batches[0].tasks[0].conditions[0]: unknown condition kind 'Sometimes'" in text
+    assert (
+        "$.plays[0].batches[0].tasks[0].conditions[0]: unknown condition kind 'Sometimes'" in text
+    )
 
 
 def test_duplicate_task_ids_are_refused() -> None:
