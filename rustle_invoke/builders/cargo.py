@@ -70,7 +70,12 @@ class CargoBuilder:
 
         def on_line(line: str) -> None:
             message = messages.feed(line)
-            if message and message.get("reason") == "compiler-artifact" and request.on_progress:
+            if (
+                message
+                and message.get("reason") == "compiler-artifact"
+                and not message.get("fresh")
+                and request.on_progress
+            ):
                 request.on_progress((message.get("target") or {}).get("name", "?"))
 
         env = dict(request.env)
