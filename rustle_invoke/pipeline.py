@@ -263,7 +263,7 @@ def _build(
     timeout = options.timeout or config.compilation_timeout
     env = dict(os.environ)
     _pm().hook.rustle_build_env(target=bp.spec, env=env)
-    with temp_project(config.temp_dir, keep=options.keep) as folder:
+    with temp_project(config.temp_dir, keep=options.keep, name=bp.cache_key[:24]) as folder:
         manifest = bp.project.write(folder, runtime_path)
         request = bp.build_request(
             config,

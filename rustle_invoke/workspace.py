@@ -32,22 +32,50 @@ def _discard(folder: Path, lock_path: Path) -> None:
     lock_path.unlink(missing_ok=True)
 
 
-@contextmanager
-def temp_project(temp_dir: Path, *, keep: bool = False, prefix: str = "proj-") -> Iterator[Path]:
-    """A fresh, locked project folder; removed on exit (success or failure) unless ``keep``."""
-    root = private_dir(projects_root(temp_dir))
+def _claim(root: Path, name: str | None, prefix: str) -> tuple[Path, FileLock]:
+    """A project folder and its held lock: ``name`` when free, else a random one."""
+    if name is not None:
+        folder = root / name
+        lock = FileLock(str(folder) + LOCK_SUFFIX, timeout=0)
+        try:
+            lock.acquire()
+        except Timeout:
+            pass  # someone builds under that name right now: take a random one
+        else:
+            shutil.rmtree(folder, ignore_errors=True)  # left by a process that died
+            try:
+                folder.mkdir(mode=0o700)
+            except OSError as exc:
+                lock.release()
+                raise ProjectCreationFailed(f"cannot create {folder}: {exc}") from exc
+            return folder, lock
     try:
         folder = Path(tempfile.mkdtemp(prefix=prefix, dir=root))
     except OSError as exc:
         raise ProjectCreationFailed(f"cannot create a temporary project in {root}: {exc}") from exc
-    lock_path = folder.with_name(folder.name + LOCK_SUFFIX)
-    lock = FileLock(str(lock_path), timeout=0)
+    lock = FileLock(str(folder) + LOCK_SUFFIX, timeout=0)
     lock.acquire()
+    return folder, lock
+
+
+@contextmanager
+def temp_project(
+    temp_dir: Path, *, keep: bool = False, name: str | None = None, prefix: str = "proj-"
+) -> Iterator[Path]:
+    """A locked project folder; removed on exit (success or failure) unless ``keep``.
+
+    A stable ``name`` (e.g. from the cache key) keeps the build path, and so the
+    binary's bytes, the same from one build of a plan to the next.
+    """
+    root = private_dir(projects_root(temp_dir))
+    folder, lock = _claim(root, name, prefix)
     try:
         yield folder
     finally:
         if not keep:
-            _discard(folder, lock_path)
+            # The lock file stays: deleting a lock another process may have opened
+            # lets two processes "hold" it. `clean` removes unused ones.
+            shutil.rmtree(folder, ignore_errors=True)
         lock.release()
 
 

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.cargo
 HOSTILE = [
     "double \"quotes\" and 'single'",
     "back\\slash \\n not a newline",
-    'raw-string breaker "# and "## and }} {{',
+    'raw-string breaker "# and "## and }} and {x}',
     "unicode: é ñ 中文 \U0001f600 RTL\u200fmark",
     "tab\tand\nnewline",
 ]
@@ -335,7 +335,7 @@ def test_failed_build_leaves_nothing_behind(tmp_path: Path, rustle_dirs: dict) -
         pm.unregister(name="broken-dependency")
     assert "nonexistent" in str(info.value)
     assert '"reason"' not in str(info.value)  # rustc's words, not JSON noise
-    leftovers = [p for p in projects_root(config.temp_dir).iterdir()]
+    leftovers = [p for p in projects_root(config.temp_dir).iterdir() if p.is_dir()]
     assert leftovers == []
     cache = BinaryCache(config.cache_dir)
     assert not [p for p in cache.root.iterdir() if p.name.startswith(".")]

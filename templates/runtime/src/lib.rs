@@ -1,0 +1,129 @@
+//! Target-side runtime of rustle-invoke.
+//!
+//! A generated binary embeds its compiled execution plan as a JSON payload
+//! and calls [`run_main`]. The crate uses std only and never panics on input:
+//! every problem becomes a message and an exit code.
+
+pub mod cli;
+pub mod executor;
+pub mod hosts;
+pub mod json;
+pub mod modules;
+pub mod payload;
+pub mod report;
+pub mod tags;
+pub mod time;
+
+#[cfg(test)]
+mod tests;
+
+use std::io::{self, Write};
+use std::path::Path;
+
+/// Version of this runtime.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// Every task was ok (ignored failures included).
+pub const EXIT_OK: i32 = 0;
+/// Usage error, bad payload or internal error.
+pub const EXIT_USAGE: i32 = 1;
+/// A task failed and its failure was not ignored.
+pub const EXIT_FAILED: i32 = 2;
+
+/// Program name used in usage texts by [`run_with_args`].
+pub const DEFAULT_PROGRAM: &str = "rustle-plan";
+
+/// Entry point of a generated binary: reads the process arguments, runs the
+/// plan, prints to stdout/stderr and returns the exit code.
+pub fn run_main(payload: &[u8]) -> i32 {
+    let mut argv = std::env::args_os();
+    let program = argv
+        .next()
+        .and_then(|a| {
+            Path::new(&a)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+        })
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| DEFAULT_PROGRAM.to_string());
+    let args: Vec<String> = argv.map(|a| a.to_string_lossy().into_owned()).collect();
+    let stdout = io::stdout();
+    let stderr = io::stderr();
+    let mut out = stdout.lock();
+    let mut err = stderr.lock();
+    let code = run_program(&program, payload, &args, &mut out, &mut err);
+    let _ = out.flush();
+    let _ = err.flush();
+    code
+}
+
+/// Like [`run_main`] with explicit arguments (without argv\[0\]) and output
+/// streams.
+pub fn run_with_args(
+    payload: &[u8],
+    args: &[String],
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
+    run_program(DEFAULT_PROGRAM, payload, args, out, err)
+}
+
+fn run_program(
+    program: &str,
+    payload: &[u8],
+    args: &[String],
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
+    let opts = match cli::parse_args(args) {
+        Ok(opts) => opts,
+        Err(msg) => {
+            let usage = cli::usage_for(cli::SHORT_USAGE, program);
+            let _ = write!(err, "error: {msg}\n{usage}");
+            return EXIT_USAGE;
+        }
+    };
+    if opts.help {
+        let _ = out.write_all(cli::usage_for(cli::HELP, program).as_bytes());
+        return EXIT_OK;
+    }
+    let plan = match payload::decode(payload) {
+        Ok(plan) => plan,
+        Err(msg) => {
+            let _ = writeln!(err, "error: {msg}");
+            return EXIT_USAGE;
+        }
+    };
+    if opts.version {
+        let short_hash: String = plan.plan_hash.chars().take(12).collect();
+        let _ = writeln!(
+            out,
+            "rustle-runtime {VERSION} (plan {} {short_hash})",
+            plan.plan_name
+        );
+        return EXIT_OK;
+    }
+    if opts.dump_plan {
+        let _ = writeln!(out, "{}", plan.raw.to_pretty(2));
+        return EXIT_OK;
+    }
+    if opts.list_tasks {
+        let _ = out.write_all(report::list_tasks(&plan, &opts).as_bytes());
+        return EXIT_OK;
+    }
+    let summary = match opts.format {
+        cli::Format::Text => {
+            let mut reporter = report::TextReporter::new(out, opts.host_name(), opts.verbosity);
+            let summary = executor::execute(&plan, &opts, &mut reporter);
+            reporter.recap(&summary.recap);
+            summary
+        }
+        cli::Format::Json => {
+            let summary = executor::execute(&plan, &opts, &mut executor::Silent);
+            let report = report::json_report(&plan, &opts, &summary);
+            let _ = writeln!(out, "{}", report.to_compact());
+            summary
+        }
+    };
+    let _ = out.flush();
+    summary.exit_code()
+}

@@ -1,0 +1,317 @@
+//! Output: ansible-playbook style text, the JSON report and `--list-tasks`.
+
+use crate::cli::Options;
+use crate::executor::{Listener, Recap, RunSummary, TaskRecord};
+use crate::json::{obj, Value};
+use crate::modules::Status;
+use crate::payload::{Payload, Play, Task};
+use crate::tags;
+use std::fmt::Write as _;
+use std::io::Write;
+
+/// `TITLE ****...` padded with stars to 80 columns (at least three stars).
+pub fn banner(title: &str) -> String {
+    let stars = 79usize.saturating_sub(title.chars().count()).max(3);
+    format!("{title} {}", "*".repeat(stars))
+}
+
+/// Streams ansible-playbook style text while the plan runs.
+pub struct TextReporter<'a> {
+    out: &'a mut dyn Write,
+    host: String,
+    verbosity: u32,
+}
+
+impl<'a> TextReporter<'a> {
+    pub fn new(out: &'a mut dyn Write, host: &str, verbosity: u32) -> TextReporter<'a> {
+        TextReporter {
+            out,
+            host: host.to_string(),
+            verbosity,
+        }
+    }
+
+    /// Prints the PLAY RECAP block.
+    pub fn recap(&mut self, recap: &Recap) {
+        self.emit(&recap_text(&self.host, recap));
+    }
+
+    fn emit(&mut self, text: &str) {
+        // Output errors (e.g. a closed pipe) must not abort the run.
+        let _ = self.out.write_all(text.as_bytes());
+        let _ = self.out.flush();
+    }
+}
+
+impl Listener for TextReporter<'_> {
+    fn play_start(&mut self, play: &Play) {
+        let name = if play.name.is_empty() {
+            play.hosts.join(",")
+        } else {
+            play.name.clone()
+        };
+        self.emit(&format!("\n{}\n", banner(&format!("PLAY [{name}]"))));
+    }
+
+    fn task_start(&mut self, task: &Task, handler: bool) {
+        let title = if handler {
+            format!("RUNNING HANDLER [{}]", task.name)
+        } else {
+            format!("TASK [{}]", task.name)
+        };
+        self.emit(&format!("\n{}\n", banner(&title)));
+    }
+
+    fn task_done(&mut self, record: &TaskRecord) {
+        let text = result_line(record, &self.host, self.verbosity);
+        self.emit(&text);
+    }
+}
+
+/// The lines printed for one finished task.
+pub fn result_line(record: &TaskRecord, host: &str, verbosity: u32) -> String {
+    match record.status {
+        Status::Skipped => format!("skipping: [{host}]\n"),
+        Status::Failed => {
+            let mut details = vec![
+                ("changed".to_string(), Value::Bool(record.changed)),
+                ("msg".to_string(), Value::str(&record.msg)),
+            ];
+            if let Some(rc) = record.rc {
+                details.push(("rc".to_string(), Value::Int(rc)));
+                details.push(("stderr".to_string(), Value::str(&record.stderr)));
+                details.push(("stdout".to_string(), Value::str(&record.stdout)));
+            }
+            let mut text = format!(
+                "fatal: [{host}]: FAILED! => {}\n",
+                Value::Object(details).to_spaced()
+            );
+            if record.ignored {
+                text.push_str("...ignoring\n");
+            }
+            text
+        }
+        Status::Ok | Status::Changed => {
+            let label = if record.status == Status::Changed {
+                "changed"
+            } else {
+                "ok"
+            };
+            match &record.display {
+                Some(display) => format!("{label}: [{host}] => {}\n", display.to_pretty(4)),
+                None if verbosity > 0 => {
+                    format!(
+                        "{label}: [{host}] => {}\n",
+                        verbose_result(record).to_spaced()
+                    )
+                }
+                None => format!("{label}: [{host}]\n"),
+            }
+        }
+    }
+}
+
+/// Result object for `-v` output, keys sorted as Ansible prints them.
+fn verbose_result(record: &TaskRecord) -> Value {
+    let mut members: Vec<(String, Value)> = record
+        .result
+        .as_object()
+        .unwrap_or_default()
+        .iter()
+        .filter(|(k, _)| k != "failed" && k != "skipped")
+        .cloned()
+        .collect();
+    members.sort_by(|a, b| a.0.cmp(&b.0));
+    Value::Object(members)
+}
+
+/// The PLAY RECAP block (ansible-playbook layout without colors).
+pub fn recap_text(host: &str, recap: &Recap) -> String {
+    let Recap {
+        ok,
+        changed,
+        failed,
+        skipped,
+        ignored,
+    } = *recap;
+    format!(
+        "\n{}\n{host:<26} : ok={ok:<4} changed={changed:<4} unreachable={:<4} failed={failed:<4} \
+         skipped={skipped:<4} rescued={:<4} ignored={ignored}\n\n",
+        banner("PLAY RECAP"),
+        0,
+        0
+    )
+}
+
+/// The `--format json` document.
+pub fn json_report(payload: &Payload, opts: &Options, summary: &RunSummary) -> Value {
+    let Recap {
+        ok,
+        changed,
+        failed,
+        skipped,
+        ignored,
+    } = summary.recap;
+    let count = |n: u64| Value::Int(i64::try_from(n).unwrap_or(i64::MAX));
+    obj([
+        (
+            "plan",
+            obj([
+                ("name", Value::str(&payload.plan_name)),
+                ("hash", Value::str(&payload.plan_hash)),
+            ]),
+        ),
+        ("host", Value::str(&summary.host)),
+        ("started_at", Value::str(&summary.started_at)),
+        ("duration_ms", Value::Int(summary.duration_ms)),
+        ("check_mode", Value::Bool(opts.check)),
+        (
+            "tasks",
+            Value::Array(summary.tasks.iter().map(record_json).collect()),
+        ),
+        (
+            "handlers",
+            Value::Array(summary.handlers.iter().map(record_json).collect()),
+        ),
+        (
+            "recap",
+            obj([
+                ("ok", count(ok)),
+                ("changed", count(changed)),
+                ("failed", count(failed)),
+                ("skipped", count(skipped)),
+                ("ignored", count(ignored)),
+            ]),
+        ),
+    ])
+}
+
+fn record_json(record: &TaskRecord) -> Value {
+    obj([
+        ("task_id", Value::str(&record.task_id)),
+        ("name", Value::str(&record.name)),
+        ("module", Value::str(&record.module)),
+        ("status", Value::str(record.status.as_str())),
+        ("changed", Value::Bool(record.changed)),
+        ("msg", Value::str(&record.msg)),
+        ("rc", record.rc.map_or(Value::Null, Value::Int)),
+        ("stdout", Value::str(&record.stdout)),
+        ("stderr", Value::str(&record.stderr)),
+        ("duration_ms", Value::Int(record.duration_ms)),
+    ])
+}
+
+/// `--list-tasks` output in ansible-playbook's layout (tag selection applied).
+pub fn list_tasks(payload: &Payload, opts: &Options) -> String {
+    let mut text = format!("playbook: {}\n", payload.plan_name);
+    for (i, play) in payload.plays.iter().enumerate() {
+        let _ = write!(
+            text,
+            "\n  play #{} ({}): {}\tTAGS: []\n    tasks:\n",
+            i + 1,
+            play.hosts.join(","),
+            play.name
+        );
+        for task in play.tasks.iter().filter(|t| tags::task_selected(t, opts)) {
+            let mut task_tags = task.tags.clone();
+            task_tags.sort();
+            task_tags.dedup();
+            let _ = writeln!(
+                text,
+                "      {}\tTAGS: [{}]",
+                task.name,
+                task_tags.join(", ")
+            );
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(status: Status) -> TaskRecord {
+        TaskRecord {
+            task_id: "t1".into(),
+            name: "n".into(),
+            module: "command".into(),
+            handler: false,
+            status,
+            changed: status == Status::Changed,
+            ignored: false,
+            msg: String::new(),
+            rc: Some(0),
+            stdout: "out".into(),
+            stderr: String::new(),
+            duration_ms: 1,
+            display: None,
+            result: obj([
+                ("changed", Value::Bool(true)),
+                ("failed", Value::Bool(false)),
+                ("stdout", Value::str("out")),
+                ("rc", Value::Int(0)),
+            ]),
+        }
+    }
+
+    #[test]
+    fn banners_are_80_columns() {
+        assert_eq!(banner("PLAY [x]").chars().count(), 80);
+        assert_eq!(banner("TASK [ünïcode]").chars().count(), 80);
+        let long = "TASK [".to_string() + &"x".repeat(100) + "]";
+        assert!(banner(&long).ends_with(" ***"));
+    }
+
+    #[test]
+    fn result_lines() {
+        assert_eq!(
+            result_line(&record(Status::Changed), "h", 0),
+            "changed: [h]\n"
+        );
+        assert_eq!(result_line(&record(Status::Ok), "h", 0), "ok: [h]\n");
+        assert_eq!(
+            result_line(&record(Status::Skipped), "h", 0),
+            "skipping: [h]\n"
+        );
+        assert_eq!(
+            result_line(&record(Status::Changed), "h", 1),
+            "changed: [h] => {\"changed\": true, \"rc\": 0, \"stdout\": \"out\"}\n"
+        );
+        let mut failed = record(Status::Failed);
+        failed.msg = "non-zero return code".into();
+        failed.rc = Some(1);
+        failed.stderr = "bad \"x\"".into();
+        failed.ignored = true;
+        assert_eq!(
+            result_line(&failed, "h", 0),
+            "fatal: [h]: FAILED! => {\"changed\": false, \"msg\": \"non-zero return code\", \"rc\": 1, \
+             \"stderr\": \"bad \\\"x\\\"\", \"stdout\": \"out\"}\n...ignoring\n"
+        );
+        failed.rc = None;
+        failed.ignored = false;
+        assert_eq!(
+            result_line(&failed, "h", 0),
+            "fatal: [h]: FAILED! => {\"changed\": false, \"msg\": \"non-zero return code\"}\n"
+        );
+    }
+
+    #[test]
+    fn recap_layout() {
+        let recap = Recap {
+            ok: 2,
+            changed: 1,
+            failed: 0,
+            skipped: 10,
+            ignored: 3,
+        };
+        assert_eq!(
+            recap_text("localhost", &recap),
+            format!(
+                "\n{}\nlocalhost                  : ok=2    changed=1    unreachable=0    failed=0    \
+                 skipped=10   rescued=0    ignored=3\n\n",
+                banner("PLAY RECAP")
+            )
+        );
+    }
+}
