@@ -158,4 +158,6 @@ def test_clean_removes_only_unlocked_projects(tmp_path: Path) -> None:
         removed = clean_stale_projects(tmp_path)
         assert removed == [kept]
         assert busy.is_dir()
+    assert not busy.exists()
+    clean_stale_projects(tmp_path)
     assert list(projects_root(tmp_path).iterdir()) == []
