@@ -23,10 +23,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock, Timeout
-
 from .errors import CacheCorruption, CacheError, LockTimeout
 from .hashing import sha256_file
+from .locks import hold, try_hold
 
 BINARY_FILE = "binary"
 ENTRY_FILE = "entry.json"
@@ -75,9 +74,13 @@ class BinaryCache:
     def _entry_dir(self, key: str) -> Path:
         return self.root / key
 
-    def lock(self, key: str) -> FileLock:
+    def lock_path(self, key: str) -> Path:
+        return self.root / f"{key}.lock"
+
+    def lock(self, key: str, timeout: float = LOCK_TIMEOUT) -> Any:
+        """Hold the lock of ``key`` (release it when done): one build per key at a time."""
         private_dir(self.root)
-        return FileLock(str(self.root / f"{key}.lock"), timeout=LOCK_TIMEOUT)
+        return hold(self.lock_path(key), timeout, f"the cache entry {key[:16]}")
 
     def _read(self, key: str) -> CacheEntry | None:
         folder = self._entry_dir(key)
@@ -194,17 +197,17 @@ class BinaryCache:
         bad: list[str] = []
         for item in self.entries():
             key = item if isinstance(item, str) else item.key
-            try:
-                with self.lock(key).acquire(timeout=10):
+            with try_hold(self.lock_path(key)) as free:
+                if not free:
+                    raise LockTimeout(f"cache entry {key} is locked by a running build")
+                try:
                     if isinstance(item, str):
                         raise CacheCorruption(f"cache entry {key} has unreadable metadata")
                     self.verify(item)
-                good.append(item)
-            except CacheCorruption:
-                self.evict(key)
-                bad.append(key)
-            except Timeout:
-                raise LockTimeout(f"cache entry {key} is locked by a running build") from None
+                    good.append(item)
+                except CacheCorruption:
+                    self.evict(key)
+                    bad.append(key)
         return good, bad
 
     def prune(self, *, max_size: int | None = None, max_age_days: float | None = None) -> list[str]:
@@ -230,12 +233,11 @@ class BinaryCache:
         return [key for key in removed if key]
 
     def _remove_unlocked(self, key: str) -> str:
-        try:
-            with self.lock(key).acquire(timeout=0):
-                self.evict(key)
-                return key
-        except Timeout:
-            return ""  # in use by a build right now; leave it
+        with try_hold(self.lock_path(key)) as free:
+            if not free:
+                return ""  # in use by a build right now; leave it
+            self.evict(key)
+            return key
 
     def clear(self) -> int:
         """Remove every entry not in use; returns how many."""

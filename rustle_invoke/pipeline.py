@@ -11,27 +11,28 @@ import shutil
 import tempfile
 import time
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-from filelock import FileLock
+from typing import TYPE_CHECKING, Any
 
 from . import __version__, process
 from .builders import Builder, BuilderRegistry, BuildRequest
 from .cache import BinaryCache, CacheEntry, CacheWarning, private_dir
 from .config import CompilerConfig, OptimizationLevel, TargetSpecification
-from .errors import BinaryTooLarge, ConfigError, LockTimeout, ProjectCreationFailed
+from .errors import BinaryTooLarge, ConfigError, ProjectCreationFailed
 from .hashing import sha256_file, sha256_json
+from .locks import hold, try_hold
 from .modules import ModuleRegistry
-from .payload import Payload, build_payload
-from .plan import LoadedPlan, load_plan
 from .progress import Progress
-from .render import RenderedProject, render_project
 from .runtime_source import runtime_source
 from .toolchain import Toolchain, check_target, detect_toolchain
 from .workspace import clean_stale_projects, temp_project
+
+if TYPE_CHECKING:  # validation and rendering are imported only when a build needs them
+    from .payload import Payload
+    from .plan import LoadedPlan
+    from .render import RenderedProject
 
 BUILD_LOCK_TIMEOUT = 3600
 
@@ -140,11 +141,16 @@ def builder_registry() -> BuilderRegistry:
 
 def prepare_payload(plan_path: str | Path) -> tuple[LoadedPlan, Payload]:
     """Load, validate and lower a plan."""
+    from .payload import build_payload
+    from .plan import load_plan
+
     loaded = load_plan(plan_path)
     return loaded, build_payload(loaded, module_registry())
 
 
 def render(loaded: LoadedPlan, payload: Payload, spec: TargetSpecification) -> RenderedProject:
+    from .render import render_project
+
     project = render_project(
         payload,
         runtime_source(),
@@ -274,8 +280,7 @@ def _build(
         )
         private_dir(request.target_dir.parent)
         # Held across build and copy: no other build may touch this target dir meanwhile.
-        lock = FileLock(str(request.target_dir) + ".lock", timeout=BUILD_LOCK_TIMEOUT)
-        lock.acquire()
+        lock = hold(str(request.target_dir) + ".lock", BUILD_LOCK_TIMEOUT, "the shared build dir")
         try:
             with progress.activity(f"building {bp.loaded.name} for {bp.spec.target_triple}"):
                 output = bp.builder.build(request)
@@ -292,6 +297,114 @@ def _build(
     return output.executable, output.duration, lock
 
 
+def _input_key(plan_path: Path, options: CompileOptions, config: CompilerConfig) -> str | None:
+    """The cache index key of these exact inputs (None when the plan cannot be read)."""
+    from .cache_index import input_key
+
+    try:
+        plan_digest = sha256_file(plan_path)
+    except OSError:
+        return None
+    toolchain = detect_toolchain()
+    pm = _pm()
+    plugins = sorted(name for name, _ in pm.list_name_plugin())
+    return input_key(
+        {
+            "plan": plan_digest,
+            "plan_path": str(plan_path.resolve()),
+            "target": options.target or toolchain.host,
+            "profile": (options.profile or config.default_optimization).value,
+            "target_cpu": options.target_cpu,
+            "features": sorted(options.features),
+            "post": list(options.post or config.post_processors),
+            "builder": options.builder,
+            "hosts": list(options.hosts),
+            "runtime": runtime_source().hash,
+            "rustc": toolchain.version_text,
+            "plugins": plugins,
+            "rustle_invoke": __version__,
+        }
+    )
+
+
+def _cached_binary(cache: BinaryCache, key: str, progress: Progress) -> CacheEntry | None:
+    """The verified entry for ``key``; a corrupt one is evicted and reported."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CacheWarning)
+        entry = cache.get(key)
+    for warning in caught:
+        progress.warn(str(warning.message))
+    return entry
+
+
+def _fast_hit(
+    index_key: str, config: CompilerConfig, progress: Progress
+) -> tuple[CacheEntry, dict[str, Any]] | None:
+    from .cache_index import CacheIndex
+
+    record = CacheIndex(config.cache_dir).lookup(index_key)
+    if record is None:
+        return None
+    # Lock-free: entries appear and disappear by rename, so a reader never sees half of one.
+    entry = _cached_binary(BinaryCache(config.cache_dir), record["cache_key"], progress)
+    return (entry, record) if entry is not None else None
+
+
+def _compile_cached(
+    bp: BuildPlan, config: CompilerConfig, options: CompileOptions, progress: Progress
+) -> tuple[CacheEntry, bool]:
+    cache = BinaryCache(config.cache_dir)
+    lock = cache.lock(bp.cache_key)
+    try:
+        entry = _cached_binary(cache, bp.cache_key, progress)
+        if entry is not None:
+            return entry, True
+        executable, seconds, build_lock = _build(bp, config, options, progress)
+        try:
+            meta = {
+                "target_triple": bp.spec.target_triple,
+                "optimization_level": bp.spec.optimization_level.value,
+                "template_hash": bp.project.template_hash,
+                "builder": bp.builder.name,
+                "plan_name": bp.loaded.name,
+                "compilation_time": seconds,
+                "created_at": _now(),
+            }
+            return cache.put(bp.cache_key, executable, meta), False
+        finally:
+            build_lock.release()
+    finally:
+        lock.release()
+
+
+def _compile_uncached(
+    bp: BuildPlan, config: CompilerConfig, options: CompileOptions, progress: Progress
+) -> CompiledBinary:
+    executable, seconds, build_lock = _build(bp, config, options, progress)
+    try:
+        out = options.out or Path.cwd() / bp.project.name
+        _install_copy(executable, out)
+    finally:
+        build_lock.release()
+    path = out.resolve()
+    return CompiledBinary(
+        binary_id=bp.cache_key[:16],
+        target_triple=bp.spec.target_triple,
+        binary_path=path,
+        size=path.stat().st_size,
+        checksum=sha256_file(path),
+        compilation_time=seconds,
+        optimization_level=bp.spec.optimization_level,
+        template_hash=bp.project.template_hash,
+        created_at=_now(),
+        cache_key=bp.cache_key,
+        cache_hit=False,
+        builder=bp.builder.name,
+        hosts=bp.hosts,
+        plan_name=bp.loaded.name,
+    )
+
+
 def compile_plan(
     plan_path: str | Path,
     options: CompileOptions,
@@ -299,76 +412,39 @@ def compile_plan(
     progress: Progress | None = None,
 ) -> CompiledBinary:
     """Compile a plan into a binary, from the cache when an identical one exists."""
+    from .cache_index import CacheIndex
+
     progress = progress or Progress(quiet=True)
     started = time.monotonic()
-    bp = plan_build(plan_path, options, config)
+    plan_path = Path(plan_path)
     use_cache = config.enable_cache if options.use_cache is None else options.use_cache
-    meta = {
-        "target_triple": bp.spec.target_triple,
-        "optimization_level": bp.spec.optimization_level.value,
-        "template_hash": bp.project.template_hash,
-        "builder": bp.builder.name,
-        "plan_name": bp.loaded.name,
-    }
-    if use_cache:
-        cache = BinaryCache(config.cache_dir)
-        try:
-            lock = cache.lock(bp.cache_key)
-            lock.acquire()
-        except Exception as exc:
-            raise LockTimeout(f"waited too long for another build of this plan: {exc}") from exc
-        try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", CacheWarning)
-                entry = cache.get(bp.cache_key)
-            for warning in caught:
-                progress.warn(str(warning.message))
-            hit = entry is not None
-            if entry is None:
-                executable, seconds, build_lock = _build(bp, config, options, progress)
-                try:
-                    entry = cache.put(
-                        bp.cache_key,
-                        executable,
-                        {
-                            **meta,
-                            "compilation_time": seconds,
-                            "created_at": _now(),
-                        },
-                    )
-                finally:
-                    build_lock.release()
-        finally:
-            lock.release()
-        path = entry.path
+    if not use_cache:
+        result = _compile_uncached(
+            plan_build(plan_path, options, config), config, options, progress
+        )
+    else:
+        index_key = _input_key(plan_path, options, config)
+        fast = _fast_hit(index_key, config, progress) if index_key else None
+        if fast is not None:
+            entry, record = fast
+            result = _result(entry, entry.path, True, tuple(record["hosts"]), record["plan_name"])
+        else:
+            bp = plan_build(plan_path, options, config)
+            entry, hit = _compile_cached(bp, config, options, progress)
+            result = _result(entry, entry.path, hit, bp.hosts, bp.loaded.name)
+            if index_key:
+                CacheIndex(config.cache_dir).record(
+                    index_key,
+                    {
+                        "cache_key": entry.key,
+                        "plan_name": bp.loaded.name,
+                        "hosts": list(bp.hosts),
+                        "inputs": {str(plan_path.resolve()): sha256_file(plan_path)},
+                    },
+                )
         if options.out is not None:
             _install_copy(entry.path, options.out)
-            path = options.out.resolve()
-        result = _result(bp, entry, path, hit)
-    else:
-        executable, seconds, build_lock = _build(bp, config, options, progress)
-        try:
-            out = options.out or Path.cwd() / bp.project.name
-            _install_copy(executable, out)
-        finally:
-            build_lock.release()
-        path = out.resolve()
-        result = CompiledBinary(
-            binary_id=bp.cache_key[:16],
-            target_triple=bp.spec.target_triple,
-            binary_path=path,
-            size=path.stat().st_size,
-            checksum=sha256_file(path),
-            compilation_time=seconds,
-            optimization_level=bp.spec.optimization_level,
-            template_hash=bp.project.template_hash,
-            created_at=_now(),
-            cache_key=bp.cache_key,
-            cache_hit=False,
-            builder=bp.builder.name,
-            hosts=bp.hosts,
-            plan_name=bp.loaded.name,
-        )
+            result = replace(result, binary_path=options.out.resolve())
     _pm().hook.rustle_artifact_ready(artifact=result)
     elapsed = time.monotonic() - started
     what = "cache hit" if result.cache_hit else "built"
@@ -380,7 +456,9 @@ def compile_plan(
     return result
 
 
-def _result(bp: BuildPlan, entry: CacheEntry, path: Path, hit: bool) -> CompiledBinary:
+def _result(
+    entry: CacheEntry, path: Path, hit: bool, hosts: tuple[str, ...], plan_name: str
+) -> CompiledBinary:
     return CompiledBinary(
         binary_id=entry.key[:16],
         target_triple=entry.target_triple,
@@ -394,8 +472,8 @@ def _result(bp: BuildPlan, entry: CacheEntry, path: Path, hit: bool) -> Compiled
         cache_key=entry.key,
         cache_hit=hit,
         builder=entry.builder,
-        hosts=bp.hosts,
-        plan_name=bp.loaded.name,
+        hosts=hosts,
+        plan_name=plan_name,
     )
 
 
@@ -476,16 +554,12 @@ def clean(config: CompilerConfig, *, everything: bool = False) -> dict[str, Any]
 
 
 def _drop_build_dirs(root: Path) -> list[str]:
-    from filelock import Timeout
-
     dropped: list[str] = []
     if not root.is_dir():
         return dropped
     for target_dir in sorted(p for p in root.glob("*/*/*") if p.is_dir()):
-        try:
-            with FileLock(str(target_dir) + ".lock", timeout=0):
+        with try_hold(str(target_dir) + ".lock") as free:
+            if free:  # else a build is running there
                 shutil.rmtree(target_dir, ignore_errors=True)
                 dropped.append(str(target_dir))
-        except Timeout:
-            continue  # a build is running there
     return dropped

@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from filelock import FileLock
-
 from .errors import ProjectCreationFailed
 from .hashing import sha256_tree
+from .locks import hold
 from .resources import templates_dir
 
 RUNTIME_PACKAGE = "rustle-runtime"
@@ -39,7 +38,8 @@ class RuntimeSource:
         if (final / "Cargo.toml").is_file():
             return final
         root.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with FileLock(str(root / f"{self.hash}.lock"), timeout=LOCK_TIMEOUT):
+        lock = hold(root / f"{self.hash}.lock", LOCK_TIMEOUT, "the runtime copy")
+        try:
             if (final / "Cargo.toml").is_file():
                 return final
             staging = Path(tempfile.mkdtemp(prefix=f".{self.hash[:12]}-", dir=root))
@@ -49,6 +49,8 @@ class RuntimeSource:
             except OSError as exc:
                 shutil.rmtree(staging, ignore_errors=True)
                 raise ProjectCreationFailed(f"cannot write the runtime to {final}: {exc}") from exc
+        finally:
+            lock.release()
         return final
 
 

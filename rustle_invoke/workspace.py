@@ -13,11 +13,11 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-from filelock import FileLock, Timeout
+from typing import Any
 
 from .cache import private_dir
-from .errors import ProjectCreationFailed
+from .errors import LockTimeout, ProjectCreationFailed
+from .locks import hold, try_hold
 
 LOCK_SUFFIX = ".lock"
 
@@ -32,14 +32,13 @@ def _discard(folder: Path, lock_path: Path) -> None:
     lock_path.unlink(missing_ok=True)
 
 
-def _claim(root: Path, name: str | None, prefix: str) -> tuple[Path, FileLock]:
+def _claim(root: Path, name: str | None, prefix: str) -> tuple[Path, Any]:
     """A project folder and its held lock: ``name`` when free, else a random one."""
     if name is not None:
         folder = root / name
-        lock = FileLock(str(folder) + LOCK_SUFFIX, timeout=0)
         try:
-            lock.acquire()
-        except Timeout:
+            lock = hold(str(folder) + LOCK_SUFFIX, 0, f"the project {name}")
+        except LockTimeout:
             pass  # someone builds under that name right now: take a random one
         else:
             shutil.rmtree(folder, ignore_errors=True)  # left by a process that died
@@ -53,9 +52,7 @@ def _claim(root: Path, name: str | None, prefix: str) -> tuple[Path, FileLock]:
         folder = Path(tempfile.mkdtemp(prefix=prefix, dir=root))
     except OSError as exc:
         raise ProjectCreationFailed(f"cannot create a temporary project in {root}: {exc}") from exc
-    lock = FileLock(str(folder) + LOCK_SUFFIX, timeout=0)
-    lock.acquire()
-    return folder, lock
+    return folder, hold(str(folder) + LOCK_SUFFIX, 0, f"the project {folder.name}")
 
 
 @contextmanager
@@ -86,19 +83,14 @@ def clean_stale_projects(temp_dir: Path) -> list[Path]:
         return []
     removed: list[Path] = []
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-        lock_path = folder.with_name(folder.name + LOCK_SUFFIX)
-        try:
-            with FileLock(str(lock_path), timeout=0):
-                _discard(folder, lock_path)
-            removed.append(folder)
-        except Timeout:
-            continue  # a build is using it right now
+        with try_hold(str(folder) + LOCK_SUFFIX) as free:
+            if free:  # else a build is using it right now
+                _discard(folder, folder.with_name(folder.name + LOCK_SUFFIX))
+                removed.append(folder)
     # Lock files whose folder is already gone.
     for lock_path in root.glob(f"*{LOCK_SUFFIX}"):
         if not lock_path.with_suffix("").exists():
-            try:
-                with FileLock(str(lock_path), timeout=0):
+            with try_hold(lock_path) as free:
+                if free:
                     lock_path.unlink(missing_ok=True)
-            except Timeout:
-                continue
     return removed
