@@ -21,14 +21,12 @@ _RUN_KEYS = {"chdir", "creates", "removes", "stdin", "stdin_add_newline", "strip
 
 
 def _run_options(args: Mapping[str, Any]) -> dict[str, Any]:
-    stdin = optional_str(args, "stdin")
-    if stdin is not None and as_bool(args, "stdin_add_newline", True):
-        stdin += "\n"
     return {
         "chdir": optional_str(args, "chdir"),
         "creates": optional_str(args, "creates"),
         "removes": optional_str(args, "removes"),
-        "stdin": stdin,
+        "stdin": optional_str(args, "stdin"),
+        "stdin_add_newline": as_bool(args, "stdin_add_newline", True),
         "strip_empty_ends": as_bool(args, "strip_empty_ends", True),
     }
 

@@ -373,3 +373,29 @@ def test_repo_tasks_py_exposes_the_collection() -> None:
     assert result.returncode == 0, result.stderr
     for name in ("render", "compile", "cache", "localhost-test", "clean", "test"):
         assert name in result.stdout
+
+
+def test_variables_follow_ansible_precedence(tmp_path: Path) -> None:
+    plan_path = write_plan(
+        tmp_path / "vars.json",
+        [
+            task("t_0", "debug", {"var": "who"}),
+            task("t_1", "debug", {"var": "where"}, vars={"where": "task"}),
+            task("t_2", "debug", {"var": "what"}),
+            task("t_3", "command", {"argv": ["printf", "%s", "$HOME"]}),
+            task("t_4", "command", {"_raw_params": "cat", "stdin": "fed"}, register="fed"),
+            task("t_5", "debug", {"var": "fed.stdout"}),
+        ],
+        variables={"who": "plan", "where": "plan", "what": "plan"},
+    )
+    document = json.loads(plan_path.read_text())
+    document["plays"][0]["vars"] = {"where": "play", "what": "play"}
+    plan_path.write_text(json.dumps(document))
+    binary = cli_json("compile", "--plan", str(plan_path), "--profile", "debug")
+    path = binary["binaries"][0]["binary_path"]
+    report = json.loads(run(path, "--format", "json").stdout)
+    messages = [t["msg"] for t in report["tasks"]]
+    assert [messages[0], messages[1], messages[2], messages[5]] == ["plan", "task", "play", "fed"]
+    assert report["tasks"][3]["stdout"] == os.environ["HOME"]
+    override = json.loads(run(path, "--format", "json", "-e", "who=cli").stdout)
+    assert override["tasks"][0]["msg"] == "cli"

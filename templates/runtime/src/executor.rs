@@ -100,6 +100,7 @@ pub fn execute(payload: &Payload, opts: &Options, listener: &mut dyn Listener) -
         opts,
         host: opts.host_name().to_string(),
         registered: Vec::new(),
+        play_vars: Vec::new(),
     };
     let mut summary = RunSummary {
         host: runner.host.clone(),
@@ -123,6 +124,7 @@ struct Runner<'a> {
     opts: &'a Options,
     host: String,
     registered: Vec<(String, Value)>,
+    play_vars: Vec<(String, Value)>,
 }
 
 impl Runner<'_> {
@@ -134,6 +136,7 @@ impl Runner<'_> {
         listener: &mut dyn Listener,
     ) -> bool {
         listener.play_start(play);
+        self.play_vars.clone_from(&play.vars);
         let mut notified = vec![false; play.handlers.len()];
         for task in &play.tasks {
             let record = self.run_task(task, false, listener);
@@ -174,7 +177,7 @@ impl Runner<'_> {
             Some(reason) => Outcome::skipped(reason),
             None => {
                 let outcome = {
-                    let lookup = |name: &str| self.lookup(name);
+                    let lookup = |name: &str| self.lookup(name, task);
                     let ctx = ModuleContext {
                         check_mode: task.check_mode.unwrap_or(self.opts.check),
                         verbosity: self.opts.verbosity,
@@ -222,10 +225,13 @@ impl Runner<'_> {
         None
     }
 
-    /// Extra vars > registered results > plan variables > magic variables.
-    fn lookup(&self, name: &str) -> Option<Value> {
+    /// Ansible's precedence: extra vars > registered results > task vars >
+    /// play vars > plan variables > magic variables.
+    fn lookup(&self, name: &str, task: &Task) -> Option<Value> {
         find(&self.opts.extra_vars, name)
             .or_else(|| find(&self.registered, name))
+            .or_else(|| find(&task.vars, name))
+            .or_else(|| find(&self.play_vars, name))
             .or_else(|| find(&self.payload.variables, name))
             .cloned()
             .or_else(|| match name {

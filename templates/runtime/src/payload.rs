@@ -22,6 +22,7 @@ pub struct Play {
     pub name: String,
     pub hosts: Vec<String>,
     pub strategy: String,
+    pub vars: Vec<(String, Value)>,
     pub tasks: Vec<Task>,
     pub handlers: Vec<Task>,
 }
@@ -40,6 +41,7 @@ pub struct Task {
     pub check_mode: Option<bool>,
     pub ignore_errors: bool,
     pub register: Option<String>,
+    pub vars: Vec<(String, Value)>,
 }
 
 /// Parses and validates payload bytes. Errors are complete messages.
@@ -98,6 +100,7 @@ fn decode_play(value: &Value, path: &str) -> Result<Play, String> {
         name: string_or(value, "name", path, "")?,
         hosts: string_list(value, "hosts", path)?,
         strategy: string_or(value, "strategy", path, "linear")?,
+        vars: object_entries(value, "vars", path)?,
         tasks: task_list(value, "tasks", path)?,
         handlers: task_list(value, "handlers", path)?,
     })
@@ -147,7 +150,17 @@ fn decode_task(value: &Value, path: &str) -> Result<Task, String> {
         check_mode: opt_bool(value, "check_mode", path)?,
         ignore_errors: opt_bool(value, "ignore_errors", path)?.unwrap_or(false),
         register: opt_string(value, "register", path)?.filter(|r| !r.is_empty()),
+        vars: object_entries(value, "vars", path)?,
     })
+}
+
+/// An optional object field as its (key, value) entries, in order.
+fn object_entries(value: &Value, key: &str, path: &str) -> Result<Vec<(String, Value)>, String> {
+    match value.get(key) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Object(entries)) => Ok(entries.clone()),
+        Some(other) => Err(type_error(&format!("{path}.{key}"), "object", other)),
+    }
 }
 
 fn type_error(path: &str, expected: &str, found: &Value) -> String {

@@ -107,6 +107,7 @@ mod tests {
             check_mode: None,
             ignore_errors: false,
             register: None,
+            vars: vec![],
         };
         let mut opts = Options::default();
         assert!(task_selected(&task, &opts));

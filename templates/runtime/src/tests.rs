@@ -311,7 +311,7 @@ fn json_report_shape() {
 
 #[test]
 fn printf_with_quotes_runs_without_a_shell() {
-    let tricky = r#"say "hi" #}} \ back 'single' $HOME `x`"#;
+    let tricky = r#"say "hi" #}} \ back 'single' $RUSTLE_UNSET_VAR `x`"#;
     let payload = plan(
         &[command(
             "printf",

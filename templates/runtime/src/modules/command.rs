@@ -16,6 +16,7 @@ pub struct ExecSpec {
     pub creates: Option<String>,
     pub removes: Option<String>,
     pub stdin: Option<String>,
+    pub stdin_add_newline: bool,
     pub strip_empty_ends: bool,
 }
 
@@ -42,6 +43,10 @@ pub fn run(args: &Value, ctx: &ModuleContext) -> Outcome {
     if argv.is_empty() {
         return Outcome::failed("no command given");
     }
+    let argv = match args.get("expand_argument_vars") {
+        Some(Value::Bool(false)) => argv,
+        _ => argv.iter().map(|a| expand_user(&expand_vars(a))).collect(),
+    };
     match exec_spec(args, argv) {
         Ok(spec) => execute(&spec, ctx.check_mode),
         Err(msg) => Outcome::failed(msg),
@@ -62,6 +67,7 @@ pub fn exec_spec(args: &Value, argv: Vec<String>) -> Result<ExecSpec, String> {
                 return Err(format!("stdin must be a string, got {}", other.type_name()))
             }
         },
+        stdin_add_newline: !matches!(args.get("stdin_add_newline"), Some(Value::Bool(false))),
         strip_empty_ends: match args.get("strip_empty_ends") {
             None | Some(Value::Null) => true,
             Some(Value::Bool(b)) => *b,
@@ -73,6 +79,51 @@ pub fn exec_spec(args: &Value, argv: Vec<String>) -> Result<ExecSpec, String> {
             }
         },
     })
+}
+
+/// `$NAME` and `${NAME}` replaced from the environment, as Python's
+/// `os.path.expandvars` does: unknown variables are left as written.
+pub fn expand_vars(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(pos) = rest.find('$') {
+        out.push_str(&rest[..pos]);
+        let after = &rest[pos + 1..];
+        let (name, consumed) = if let Some(inner) = after.strip_prefix('{') {
+            match inner.find('}') {
+                Some(end) => (&inner[..end], end + 2),
+                None => ("", 0),
+            }
+        } else {
+            let end = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
+            (&after[..end], end)
+        };
+        match std::env::var(name) {
+            Ok(value) if !name.is_empty() => out.push_str(&value),
+            _ => out.push_str(&rest[pos..pos + 1 + consumed]),
+        }
+        rest = &after[consumed..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A leading `~` (alone or before `/`) replaced by `$HOME`, as Python's
+/// `os.path.expanduser` does for the current user.
+pub fn expand_user(text: &str) -> String {
+    match (text.strip_prefix('~'), std::env::var("HOME")) {
+        (Some(rest), Ok(home)) if rest.is_empty() || rest.starts_with('/') => {
+            let home = if home.len() > 1 {
+                home.trim_end_matches('/')
+            } else {
+                &home
+            };
+            format!("{home}{rest}")
+        }
+        _ => text.to_string(),
+    }
 }
 
 /// An optional string option; an empty string counts as absent.
@@ -182,7 +233,7 @@ fn run_process(spec: &ExecSpec) -> Outcome {
     let mut feeder = None;
     if let (Some(text), Some(mut pipe)) = (&spec.stdin, child.stdin.take()) {
         let mut data = text.clone().into_bytes();
-        if !data.is_empty() {
+        if !data.is_empty() && spec.stdin_add_newline {
             data.push(b'\n');
         }
         let spawned = thread::Builder::new()
@@ -259,13 +310,13 @@ mod tests {
     #[test]
     fn runs_argv_without_a_shell() {
         let o = run_args(
-            r#"{"argv": ["printf", "%s|%s\n\n", "a \"b\" $HOME", "it's"]}"#,
+            r#"{"argv": ["printf", "%s|%s\n\n", "a \"b\" $RUSTLE_UNSET_VAR", "it's"]}"#,
             false,
         );
         assert_eq!(o.status, Status::Changed);
         assert!(o.changed);
         assert_eq!(o.rc, Some(0));
-        assert_eq!(o.stdout, "a \"b\" $HOME|it's");
+        assert_eq!(o.stdout, "a \"b\" $RUSTLE_UNSET_VAR|it's");
         assert_eq!(o.msg, Value::str(""));
     }
 
@@ -296,6 +347,46 @@ mod tests {
             o.msg,
             Value::str("[Errno 2] No such file or directory: 'rustle-no-such-program-xyz'")
         );
+    }
+
+    #[test]
+    fn arguments_expand_variables_and_home_like_python() {
+        std::env::set_var("RUSTLE_TEST_EXPAND", "value");
+        assert_eq!(expand_vars("a $RUSTLE_TEST_EXPAND b"), "a value b");
+        assert_eq!(expand_vars("${RUSTLE_TEST_EXPAND}x"), "valuex");
+        assert_eq!(
+            expand_vars("$RUSTLE_TEST_UNSET_X and $"),
+            "$RUSTLE_TEST_UNSET_X and $"
+        );
+        assert_eq!(expand_vars("${unterminated"), "${unterminated");
+        let home = std::env::var("HOME").unwrap_or_default();
+        if home.len() > 1 {
+            assert_eq!(
+                expand_user("~/x"),
+                format!("{}/x", home.trim_end_matches('/'))
+            );
+        }
+        assert_eq!(expand_user("a~/x"), "a~/x");
+        assert_eq!(expand_user("~other/x"), "~other/x");
+        let o = run_args(
+            r#"{"argv": ["printf", "%s", "$RUSTLE_TEST_EXPAND"]}"#,
+            false,
+        );
+        assert_eq!(o.stdout, "value");
+        let o = run_args(
+            r#"{"argv": ["printf", "%s", "$RUSTLE_TEST_EXPAND"], "expand_argument_vars": false}"#,
+            false,
+        );
+        assert_eq!(o.stdout, "$RUSTLE_TEST_EXPAND");
+    }
+
+    #[test]
+    fn stdin_newline_can_be_turned_off() {
+        let o = run_args(
+            r#"{"argv": ["od", "-An", "-c"], "stdin": "hi", "stdin_add_newline": false}"#,
+            false,
+        );
+        assert_eq!(o.stdout.split_whitespace().collect::<Vec<_>>(), ["h", "i"]);
     }
 
     #[test]
