@@ -399,3 +399,78 @@ def test_variables_follow_ansible_precedence(tmp_path: Path) -> None:
     assert report["tasks"][3]["stdout"] == os.environ["HOME"]
     override = json.loads(run(path, "--format", "json", "-e", "who=cli").stdout)
     assert override["tasks"][0]["msg"] == "cli"
+
+
+def test_binary_compiler_api(tmp_path: Path) -> None:
+    from rustle_invoke import BinaryCompiler, TargetSpecification
+    from rustle_invoke.toolchain import detect_toolchain
+
+    plan = write_plan(tmp_path / "api.json", [task("t_0", "debug", {"msg": "api"})])
+    spec = TargetSpecification(detect_toolchain().host, OptimizationLevel.DEBUG)
+    compiler = BinaryCompiler(CompilerConfig.from_env())
+    binaries = compiler.compile_for_deployment(plan, {"web1": spec, "web2": spec})
+    assert len(binaries) == 1
+    assert binaries[0].hosts == ("web1", "web2")
+    assert binaries[0].read_bytes()[:4] == b"\x7fELF"
+    cached = compiler.check_cache(binaries[0].template_hash, spec)
+    assert cached is not None and cached.checksum == binaries[0].checksum
+    assert compiler.check_cache("0" * 64, spec) is None
+
+
+def test_parallel_compiles_of_one_plan_build_it_once(tmp_path: Path) -> None:
+    import concurrent.futures
+
+    plan = write_plan(tmp_path / "same.json", [task("t_0", "debug", {"msg": "race"})])
+    args = ("compile", "--plan", str(plan), "--profile", "debug", "--json")
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: cli(*args), range(4)))
+    documents = [json.loads(r.stdout)["binaries"][0] for r in results]
+    assert len({d["checksum"] for d in documents}) == 1
+    assert sorted(d["cache_hit"] for d in documents) == [False, True, True, True]
+
+
+def test_timeout_kills_the_build_and_leaves_nothing(tmp_path: Path, rustle_dirs: dict) -> None:
+    plan = write_plan(tmp_path / "slow.json", [task("t_0", "debug", {"msg": "slow"})])
+    # A new target CPU means a fresh target dir, so the runtime must be compiled: > 1 s.
+    result = cli(
+        "compile",
+        "--plan",
+        str(plan),
+        "--profile",
+        "debug",
+        "--target-cpu",
+        "x86-64-v2",
+        "--timeout",
+        "1",
+    )
+    assert result.returncode == 5, result.stderr
+    assert "ran past 1 s" in result.stderr and "Traceback" not in result.stderr
+    projects = projects_root(rustle_dirs["temp"])
+    assert [p for p in projects.iterdir() if p.is_dir()] == []
+    assert not process.run(["pgrep", "-f", "x86-64-v2"]).stdout.strip()
+
+
+def test_invoke_config_env_and_flag_precedence(tmp_path: Path) -> None:
+    plan = write_plan(tmp_path / "p.json", [task("t_0", "debug", {"msg": "config"})])
+    config = tmp_path / "rustle.yaml"
+    config.write_text("rustle:\n  profile: debug\n  cache_dir: /nonexistent/never-used\n")
+    document = cli_json("-f", str(config), "compile", "--plan", str(plan))
+    entry = document["binaries"][0]
+    assert entry["optimization_level"] == "debug"  # from the Invoke config
+    assert entry["binary_path"].startswith(os.environ["RUSTLE_CACHE_DIR"])  # env beats config
+    flagged = cli_json(
+        "-f", str(config), "compile", "--plan", str(plan), "--dry-run", "--profile", "release"
+    )
+    assert flagged["optimization_level"] == "release"  # the flag beats both
+
+
+def test_cache_and_clean_tasks(tmp_path: Path, rustle_dirs: dict) -> None:
+    verified = cli_json("cache", "--verify")
+    assert verified["evicted"] == [] and verified["verified"] >= 1
+    kept = projects_root(rustle_dirs["temp"]) / "left-by-a-dead-build"
+    kept.mkdir(parents=True)
+    cleaned = cli_json("clean")
+    assert str(kept) in cleaned["temp_projects_removed"]
+    assert not kept.exists()
+    bad = cli("cache", "--prune")
+    assert bad.returncode == 2 and "--max-size" in bad.stderr
