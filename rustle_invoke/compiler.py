@@ -6,8 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .cache import BinaryCache
-from .config import CompilerConfig, OptimizationLevel, TargetSpecification
-from .pipeline import CompiledBinary, CompileOptions, compile_plan
+from .config import CompilerConfig, TargetSpecification
+from .pipeline import CompiledBinary, CompileOptions, compile_plan, compiled_from_entry
 from .progress import Progress
 from .workspace import clean_stale_projects
 
@@ -76,21 +76,7 @@ class BinaryCompiler:
                 continue
             entry = cache.get(item.key)
             if entry is not None:
-                return CompiledBinary(
-                    binary_id=entry.key[:16],
-                    target_triple=entry.target_triple,
-                    binary_path=entry.path,
-                    size=entry.size,
-                    checksum=entry.checksum,
-                    compilation_time=entry.compilation_time,
-                    optimization_level=OptimizationLevel.parse(entry.optimization_level),
-                    template_hash=entry.template_hash,
-                    created_at=entry.created_at,
-                    cache_key=entry.key,
-                    cache_hit=True,
-                    builder=entry.builder,
-                    plan_name=entry.plan_name,
-                )
+                return compiled_from_entry(entry, hit=True)
         return None
 
     def cleanup_temp_projects(self) -> list[Path]:

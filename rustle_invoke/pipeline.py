@@ -276,7 +276,9 @@ def _build(
             manifest,
             env,
             timeout,
-            on_progress=lambda crate: progress.update(f"compiling {crate}"),
+            on_progress=lambda crate: progress.update(
+                f"building {bp.loaded.name} for {bp.spec.target_triple}: {crate} compiled"
+            ),
         )
         private_dir(request.target_dir.parent)
         # Held across build and copy: no other build may touch this target dir meanwhile.
@@ -427,11 +429,11 @@ def compile_plan(
         fast = _fast_hit(index_key, config, progress) if index_key else None
         if fast is not None:
             entry, record = fast
-            result = _result(entry, entry.path, True, tuple(record["hosts"]), record["plan_name"])
+            result = compiled_from_entry(entry, True, tuple(record["hosts"]), record["plan_name"])
         else:
             bp = plan_build(plan_path, options, config)
             entry, hit = _compile_cached(bp, config, options, progress)
-            result = _result(entry, entry.path, hit, bp.hosts, bp.loaded.name)
+            result = compiled_from_entry(entry, hit, bp.hosts, bp.loaded.name)
             if index_key:
                 CacheIndex(config.cache_dir).record(
                     index_key,
@@ -456,13 +458,14 @@ def compile_plan(
     return result
 
 
-def _result(
-    entry: CacheEntry, path: Path, hit: bool, hosts: tuple[str, ...], plan_name: str
+def compiled_from_entry(
+    entry: CacheEntry, hit: bool, hosts: tuple[str, ...] = (), plan_name: str | None = None
 ) -> CompiledBinary:
+    """The :class:`CompiledBinary` that a cache entry describes."""
     return CompiledBinary(
         binary_id=entry.key[:16],
         target_triple=entry.target_triple,
-        binary_path=path,
+        binary_path=entry.path,
         size=entry.size,
         checksum=entry.checksum,
         compilation_time=entry.compilation_time,
@@ -473,7 +476,7 @@ def _result(
         cache_hit=hit,
         builder=entry.builder,
         hosts=hosts,
-        plan_name=plan_name,
+        plan_name=entry.plan_name if plan_name is None else plan_name,
     )
 
 

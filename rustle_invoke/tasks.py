@@ -259,6 +259,7 @@ def cache_task(
         "tags": "run only tasks with these tags",
         "skip_tags": "skip tasks with these tags",
         "timeout": "seconds the binary may run (default: no limit)",
+        "verbose": "show each task's result (the binary's -v)",
         "json": "print one JSON document (the build and the binary's report)",
     },
 )
@@ -272,6 +273,7 @@ def localhost_test(
     tags=None,
     skip_tags=None,
     timeout=None,
+    verbose=False,
     json=False,
 ):
     """Compile a plan for this machine and run it here."""
@@ -282,6 +284,7 @@ def localhost_test(
     argv = ["--format", "json" if json else "text"]
     argv += ["--check"] if check else []
     argv += ["--diff"] if diff else []
+    argv += ["-v"] if verbose else []
     argv += ["--tags", tags] if tags else []
     argv += ["--skip-tags", skip_tags] if skip_tags else []
     result = pipeline.run_binary(
