@@ -130,6 +130,19 @@ def run(
     )
 
 
+class ProcessExecutor:
+    """:func:`run` with a default timeout and environment, for callers that keep settings."""
+
+    def __init__(self, timeout: float | None = None, env: Mapping[str, str] | None = None):
+        self.timeout = timeout
+        self.env = env
+
+    def run(self, argv: Sequence[str | os.PathLike[str]], **kwargs: object) -> ProcessResult:
+        kwargs.setdefault("timeout", self.timeout)
+        kwargs.setdefault("env", self.env)
+        return run(argv, **kwargs)  # type: ignore[arg-type]
+
+
 def which(program: str, env: Mapping[str, str] | None = None) -> Path | None:
     """Where ``program`` is on PATH (of ``env`` when given), or None."""
     import shutil

@@ -59,6 +59,7 @@ def binary_name(payload: Payload) -> str:
 
 
 def cargo_manifest(name: str, runtime_path: str, features: Mapping[str, list[str]]) -> dict:
+    """The generated crate's Cargo.toml as a dict (written with tomli-w)."""
     return {
         "package": {
             "name": name,
@@ -150,3 +151,20 @@ def render_project(
         runtime=runtime,
         template_hash=sha256_tree(hashed),
     )
+
+
+class CargoTomlGenerator:
+    """Cargo.toml text for a plan crate: a dict rendered by tomli-w, never a template."""
+
+    def generate(
+        self, name: str, runtime_path: str, features: Mapping[str, list[str]] | None = None
+    ) -> str:
+        return tomli_w.dumps(cargo_manifest(name, runtime_path, features or {}))
+
+
+class TemplateWriter:
+    """Writes rendered projects: self-contained, or against a shared runtime copy."""
+
+    def write(self, project: RenderedProject, dest: Path, runtime_path: Path | None = None) -> Path:
+        """Returns the path of the written Cargo.toml."""
+        return project.write(dest, runtime_path)

@@ -94,3 +94,18 @@ def clean_stale_projects(temp_dir: Path) -> list[Path]:
                 if free:
                     lock_path.unlink(missing_ok=True)
     return removed
+
+
+class ProjectManager:
+    """Temporary projects under one temp dir: create (locked) and clean up."""
+
+    def __init__(self, temp_dir: Path) -> None:
+        self.temp_dir = temp_dir
+
+    def create_project(self, *, keep: bool = False, name: str | None = None) -> Any:
+        """A context manager yielding a locked project folder (see :func:`temp_project`)."""
+        return temp_project(self.temp_dir, keep=keep, name=name)
+
+    def cleanup(self) -> list[Path]:
+        """Remove the projects of builds that are gone."""
+        return clean_stale_projects(self.temp_dir)

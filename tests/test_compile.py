@@ -474,3 +474,33 @@ def test_cache_and_clean_tasks(tmp_path: Path, rustle_dirs: dict) -> None:
     assert not kept.exists()
     bad = cli("cache", "--prune")
     assert bad.returncode == 2 and "--max-size" in bad.stderr
+
+
+def test_keep_leaves_the_project_and_clean_all_drops_build_dirs(
+    tmp_path: Path, rustle_dirs: dict
+) -> None:
+    plan = write_plan(tmp_path / "keep.json", [task("t_0", "debug", {"msg": "keep"})])
+    cli_json(
+        "compile",
+        "--plan",
+        str(plan),
+        "--profile",
+        "debug",
+        "--no-cache",
+        "--keep",
+        "--out",
+        str(tmp_path / "kept-binary"),
+    )
+    kept = [p for p in projects_root(rustle_dirs["temp"]).iterdir() if p.is_dir()]
+    assert len(kept) == 1 and (kept[0] / "payload.json").is_file()
+    # clean --all against a separate cache: the session's shared build stays warm.
+    other_cache = tmp_path / "other-cache"
+    stale_build = other_cache / "build" / "toolchain" / "triple" / "debug"
+    stale_build.mkdir(parents=True)
+    stale_runtime = other_cache / "runtime" / "0123456789abcdef"
+    stale_runtime.mkdir(parents=True)
+    report = cli_json("clean", "--all", env={"RUSTLE_CACHE_DIR": str(other_cache)})
+    assert str(kept[0]) in report["temp_projects_removed"]
+    assert str(stale_build) in report["build_dirs_removed"]
+    assert str(stale_runtime) in report["build_dirs_removed"]
+    assert not stale_build.exists() and not stale_runtime.exists() and not kept[0].exists()

@@ -161,3 +161,20 @@ def test_clean_removes_only_unlocked_projects(tmp_path: Path) -> None:
     assert not busy.exists()
     clean_stale_projects(tmp_path)
     assert list(projects_root(tmp_path).iterdir()) == []
+
+
+def test_public_api_names_exist(tmp_path: Path) -> None:
+    import tomllib
+
+    import rustle_invoke
+
+    for name in rustle_invoke.__all__:
+        assert getattr(rustle_invoke, name) is not None, name
+    text = rustle_invoke.CargoTomlGenerator().generate("rustle-x", "/rt")
+    assert tomllib.loads(text)["dependencies"]["rustle-runtime"]["path"] == "/rt"
+    manager = rustle_invoke.ProjectManager(tmp_path)
+    with manager.create_project() as folder:
+        assert folder.is_dir()
+    assert not folder.exists()
+    executor = rustle_invoke.ProcessExecutor(timeout=10)
+    assert executor.run(["echo", "hi"]).stdout == "hi\n"
