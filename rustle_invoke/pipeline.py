@@ -303,17 +303,12 @@ def _input_key(plan_path: Path, options: CompileOptions, config: CompilerConfig)
     """The cache index key of these exact inputs (None when the plan cannot be read)."""
     from .cache_index import input_key
 
-    from concurrent.futures import ThreadPoolExecutor
-
     try:
         plan_digest = sha256_file(plan_path)
     except OSError:
         return None
-    # `rustc -vV` runs while the plugins load: the two slowest steps of a cache hit overlap.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        rustc = pool.submit(detect_toolchain)
-        plugins = sorted(name for name, _ in _pm().list_name_plugin())
-        toolchain = rustc.result()
+    plugins = sorted(name for name, _ in _pm().list_name_plugin())
+    toolchain = detect_toolchain()
     return input_key(
         {
             "plan": plan_digest,

@@ -166,6 +166,9 @@ def compile(
     json=False,
 ):
     """Compile a plan into a native binary (cached by content)."""
+    from .toolchain import prefetch_toolchain
+
+    prefetch_toolchain()  # `rustc -vV` runs while the pipeline and the plugins load
     from . import pipeline
 
     options = _compile_options(**locals())
@@ -277,6 +280,9 @@ def localhost_test(
     json=False,
 ):
     """Compile a plan for this machine and run it here."""
+    from .toolchain import prefetch_toolchain
+
+    prefetch_toolchain()
     from . import pipeline
 
     config = _config(c)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import threading
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -35,9 +36,29 @@ def _tool(name: str) -> str:
     return os.environ.get(name.upper(), name)
 
 
-@cache
+_detect_lock = threading.Lock()
+
+
 def detect_toolchain() -> Toolchain:
-    """Run ``rustc -vV`` once per process."""
+    """Run ``rustc -vV`` once per process (callers in other threads wait for it)."""
+    with _detect_lock:
+        return _detect_toolchain()
+
+
+def prefetch_toolchain() -> None:
+    """Start ``rustc -vV`` in the background; :func:`detect_toolchain` picks up its result."""
+
+    def work() -> None:
+        try:
+            detect_toolchain()
+        except Exception:  # failures are not cached: the caller that needs it reports them
+            return
+
+    threading.Thread(target=work, name="rustc -vV", daemon=True).start()
+
+
+@cache
+def _detect_toolchain() -> Toolchain:
     rustc = _tool("rustc")
     try:
         result = process.run([rustc, "-vV"], timeout=60)
