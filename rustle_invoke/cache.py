@@ -121,6 +121,16 @@ class BinaryCache:
                 f"cache entry {entry.key}: sha256 {checksum[:16]}…, expected {entry.checksum[:16]}…"
             )
 
+    def peek(self, key: str) -> CacheEntry | None:
+        """A verified entry, or None; changes nothing (for ``--dry-run``)."""
+        try:
+            entry = self._read(key)
+            if entry is not None:
+                self.verify(entry)
+            return entry
+        except CacheCorruption:
+            return None
+
     def get(self, key: str) -> CacheEntry | None:
         """A verified entry, or None; a corrupt entry is evicted with a warning."""
         try:

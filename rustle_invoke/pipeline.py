@@ -227,7 +227,7 @@ def dry_run(
     """What ``compile`` would do, as data; nothing is built or written."""
     bp = plan_build(plan_path, options, config)
     use_cache = config.enable_cache if options.use_cache is None else options.use_cache
-    entry = BinaryCache(config.cache_dir).get(bp.cache_key) if use_cache else None
+    entry = BinaryCache(config.cache_dir).peek(bp.cache_key) if use_cache else None
     request = bp.build_request(config, Path("<temp project>") / "Cargo.toml", {}, 0)
     return {
         "plan": str(bp.loaded.path),

@@ -71,10 +71,25 @@ def _split(text: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in (text or "").split(",") if part.strip())
 
 
-def _progress(json_mode: bool) -> Any:
+def _progress() -> Any:
     from .progress import Progress
 
-    return Progress(quiet=False)
+    return Progress()
+
+
+def _positive(value: Any, flag: str, unit: str = "seconds") -> float | None:
+    """A positive number from a flag, or None when the flag is absent."""
+    if value in (None, ""):
+        return None
+    from .errors import ConfigError
+
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ConfigError(f"{flag} takes a number of {unit}, not {value!r}") from None
+    if seconds <= 0:
+        raise ConfigError(f"{flag} must be positive, not {value!r}")
+    return seconds
 
 
 @task(
@@ -120,7 +135,7 @@ def _compile_options(**kw: Any) -> Any:
         builder=kw.get("builder") or "auto",
         out=Path(kw["out"]) if kw.get("out") else None,
         use_cache=False if kw.get("no_cache") else None,
-        timeout=float(kw["timeout"]) if kw.get("timeout") else None,
+        timeout=_positive(kw.get("timeout"), "--timeout"),
         target_cpu=kw.get("target_cpu"),
         features=_split(kw.get("features")),
         post=_split(kw.get("post")),
@@ -182,7 +197,7 @@ def compile(
                 shown = " ".join(value) if key == "command" else value
                 print(f"{key}: {shown}")
         return
-    binary = pipeline.compile_plan(plan, options, config, _progress(json))
+    binary = pipeline.compile_plan(plan, options, config, _progress())
     if json:
         _emit({"binaries": [binary.to_json()]})
     else:
@@ -224,7 +239,7 @@ def cache_task(
             raise ConfigError("--prune needs --max-size and/or --max-age")
         document["pruned"] = cache.prune(
             max_size=parse_size(max_size) if max_size else None,
-            max_age_days=float(max_age) if max_age else None,
+            max_age_days=_positive(max_age, "--max-age", "days"),
         )
     if clear:
         document["cleared"] = cache.clear()
@@ -286,7 +301,7 @@ def localhost_test(
     from . import pipeline
 
     config = _config(c)
-    binary = pipeline.compile_plan(plan, _compile_options(profile=profile), config, _progress(json))
+    binary = pipeline.compile_plan(plan, _compile_options(profile=profile), config, _progress())
     argv = ["--format", "json" if json else "text"]
     argv += ["--check"] if check else []
     argv += ["--diff"] if diff else []
@@ -294,7 +309,7 @@ def localhost_test(
     argv += ["--tags", tags] if tags else []
     argv += ["--skip-tags", skip_tags] if skip_tags else []
     result = pipeline.run_binary(
-        binary.binary_path, argv, timeout=float(timeout) if timeout else None, stream=not json
+        binary.binary_path, argv, timeout=_positive(timeout, "--timeout"), stream=not json
     )
     if result.stderr:
         sys.stderr.write(result.stderr)

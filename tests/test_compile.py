@@ -504,3 +504,21 @@ def test_keep_leaves_the_project_and_clean_all_drops_build_dirs(
     assert str(stale_build) in report["build_dirs_removed"]
     assert str(stale_runtime) in report["build_dirs_removed"]
     assert not stale_build.exists() and not stale_runtime.exists() and not kept[0].exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--timeout", "soon"), "--timeout takes a number of seconds"),
+        (("--profile", "turbo"), "unknown profile 'turbo'"),
+        (("--builder", "zig"), "unknown builder 'zig'"),
+        (("--features", "x"), "unknown feature(s) x"),
+        (("--post", "upx"), "unknown post-processor(s): upx"),
+    ],
+)
+def test_bad_flags_are_one_clear_error(tmp_path: Path, args: tuple, message: str) -> None:
+    plan = write_plan(tmp_path / "p.json", [task("t_0", "debug", {"msg": "flags"})])
+    result = cli("compile", "--plan", str(plan), *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
