@@ -522,3 +522,19 @@ def test_bad_flags_are_one_clear_error(tmp_path: Path, args: tuple, message: str
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_ignored_failures_continue_and_are_counted_as_ansible_does(tmp_path: Path) -> None:
+    plan = write_plan(
+        tmp_path / "ignore.json",
+        [
+            task("t_0", "shell", {"cmd": "exit 4"}, ignore_errors=True, register="outcome"),
+            task("t_1", "debug", {"var": "outcome.rc"}),
+        ],
+    )
+    result = cli("localhost-test", "--plan", str(plan), "--profile", "debug", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)["report"]
+    assert [t["status"] for t in report["tasks"]] == ["failed", "ok"]
+    assert report["tasks"][1]["msg"] == "4"
+    assert report["recap"] == {"ok": 2, "changed": 1, "failed": 0, "skipped": 0, "ignored": 1}

@@ -51,7 +51,12 @@ impl Recap {
                 self.changed += 1;
             }
             Status::Skipped => self.skipped += 1,
-            Status::Failed if record.ignored => self.ignored += 1,
+            // As Ansible counts it: an ignored failure is ok, ignored, and changed if it changed.
+            Status::Failed if record.ignored => {
+                self.ok += 1;
+                self.ignored += 1;
+                self.changed += u64::from(record.changed);
+            }
             Status::Failed => self.failed += 1,
         }
     }
