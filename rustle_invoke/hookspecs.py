@@ -58,7 +58,7 @@ def rustle_cache_key_parts(plan: Any, target: Any) -> Any:
 
 @hookspec
 def rustle_artifact_ready(artifact: Any) -> None:
-    """Called once a binary is built, post-processed and cached."""
+    """Called once a binary is built, post-processed and cached (not on cache hits)."""
 
 
 @hookspec(firstresult=True)

@@ -17,19 +17,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__, process
-from .builders import Builder, BuilderRegistry, BuildRequest
 from .cache import BinaryCache, CacheEntry, CacheWarning, private_dir
 from .config import CompilerConfig, OptimizationLevel, TargetSpecification
 from .errors import BinaryTooLarge, ConfigError, ProjectCreationFailed
 from .hashing import sha256_file, sha256_json
 from .locks import hold, try_hold
-from .modules import ModuleRegistry
 from .progress import Progress
 from .runtime_source import runtime_source
 from .toolchain import Toolchain, check_target, detect_toolchain
-from .workspace import clean_stale_projects, temp_project
 
-if TYPE_CHECKING:  # validation and rendering are imported only when a build needs them
+if TYPE_CHECKING:  # validation, rendering and building are imported only when needed
+    from .builders import Builder, BuilderRegistry, BuildRequest
+    from .modules import ModuleRegistry
     from .payload import Payload
     from .plan import LoadedPlan
     from .render import RenderedProject
@@ -110,6 +109,8 @@ class BuildPlan:
         timeout: float,
         on_progress: Any = None,
     ) -> BuildRequest:
+        from .builders import BuildRequest
+
         return BuildRequest(
             manifest_path=manifest,
             binary_name=self.project.name,
@@ -128,12 +129,16 @@ def _pm() -> Any:
 
 
 def module_registry() -> ModuleRegistry:
+    from .modules import ModuleRegistry
+
     registry = ModuleRegistry()
     _pm().hook.rustle_register_modules(registry=registry)
     return registry
 
 
 def builder_registry() -> BuilderRegistry:
+    from .builders import BuilderRegistry
+
     registry = BuilderRegistry()
     _pm().hook.rustle_register_builders(registry=registry)
     return registry
@@ -264,6 +269,8 @@ def _build(
     bp: BuildPlan, config: CompilerConfig, options: CompileOptions, progress: Progress
 ) -> tuple[Path, float, Any]:
     """Run the builder; returns (executable, seconds, target-dir lock still held)."""
+    from .workspace import temp_project
+
     check_target(bp.spec.target_triple)
     runtime_path = bp.project.runtime.materialize(config.cache_dir)
     timeout = options.timeout or config.compilation_timeout
@@ -307,7 +314,9 @@ def _input_key(plan_path: Path, options: CompileOptions, config: CompilerConfig)
         plan_digest = sha256_file(plan_path)
     except OSError:
         return None
-    plugins = sorted(name for name, _ in _pm().list_name_plugin())
+    from .plugins import plugin_identity
+
+    plugins = plugin_identity()
     toolchain = detect_toolchain()
     return input_key(
         {
@@ -446,7 +455,8 @@ def compile_plan(
         if options.out is not None:
             _install_copy(entry.path, options.out)
             result = replace(result, binary_path=options.out.resolve())
-    _pm().hook.rustle_artifact_ready(artifact=result)
+    if not result.cache_hit:
+        _pm().hook.rustle_artifact_ready(artifact=result)
     elapsed = time.monotonic() - started
     what = "cache hit" if result.cache_hit else "built"
     progress.info(
@@ -541,6 +551,8 @@ def run_binary(
 def clean(config: CompilerConfig, *, everything: bool = False) -> dict[str, Any]:
     """Remove temp projects no process is using; with ``everything`` also the shared
     build dirs and outdated runtime copies (binaries stay: see ``cache --clear``)."""
+    from .workspace import clean_stale_projects
+
     removed = [str(p) for p in clean_stale_projects(config.temp_dir)]
     dropped: list[str] = []
     if everything:

@@ -11,11 +11,11 @@ import importlib
 import os
 import warnings
 from functools import cache
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
+from typing import TYPE_CHECKING
 
-import pluggy
-
-from . import hookspecs
+if TYPE_CHECKING:  # pluggy and the built-ins load with the manager, not with this module
+    import pluggy
 
 ENTRY_POINT_GROUP = "rustle_invoke"
 
@@ -35,26 +35,35 @@ def _truthy(value: str | None) -> bool:
 
 def create_plugin_manager(*, autoload: bool | None = None) -> pluggy.PluginManager:
     """A fresh manager with the hook specs, the built-ins and the entry-point plugins."""
+    import pluggy
+
+    from . import hookspecs
+
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
     for name in BUILTIN_PLUGINS:
         pm.register(importlib.import_module(name), name=name)
-    if autoload is None:
-        autoload = not _truthy(os.environ.get("RUSTLE_DISABLE_PLUGIN_AUTOLOAD"))
-    if autoload:
+    if autoload is not False:
         _load_entry_points(pm)
     pm.check_pending()
     return pm
 
 
-def _load_entry_points(pm: pluggy.PluginManager) -> None:
+def enabled_entry_points() -> list[EntryPoint]:
+    """The plugin entry points that the environment switches leave on."""
+    if _truthy(os.environ.get("RUSTLE_DISABLE_PLUGIN_AUTOLOAD")):
+        return []
     disabled = {
         name.strip()
         for name in os.environ.get("RUSTLE_DISABLED_PLUGINS", "").split(",")
         if name.strip()
     }
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        if ep.name in disabled or pm.get_plugin(ep.name) is not None:
+    return [ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name not in disabled]
+
+
+def _load_entry_points(pm: pluggy.PluginManager) -> None:
+    for ep in enabled_entry_points():
+        if pm.get_plugin(ep.name) is not None:
             continue
         try:
             plugin = ep.load()
@@ -66,6 +75,20 @@ def _load_entry_points(pm: pluggy.PluginManager) -> None:
                 PluginLoadWarning,
                 stacklevel=2,
             )
+
+
+def plugin_identity() -> list[str]:
+    """What identifies the active third-party plugins, without importing any of them:
+    each entry point with its distribution's version, plus plugins registered in this
+    process (when the manager already exists)."""
+    names: list[str] = []
+    for ep in enabled_entry_points():
+        version = ep.dist.version if ep.dist is not None else "?"
+        names.append(f"{ep.name}={ep.value}@{version}")
+    if plugin_manager.cache_info().currsize:
+        known = {ep.name for ep in enabled_entry_points()} | set(BUILTIN_PLUGINS)
+        names += [n for n, _ in plugin_manager().list_name_plugin() if n not in known]
+    return sorted(names)
 
 
 @cache
