@@ -142,7 +142,10 @@ class BinaryCache:
             warnings.warn(f"{exc}; evicted, it will be rebuilt", CacheWarning, stacklevel=2)
             self.evict(key)
             return None
-        os.utime(self._entry_dir(key) / ENTRY_FILE)  # last use, for --prune --max-age
+        try:
+            os.utime(self._entry_dir(key) / ENTRY_FILE)  # last use, for --prune --max-age
+        except OSError:
+            return None  # evicted meanwhile by another process: a miss
         return entry
 
     def put(self, key: str, binary: Path, meta: dict[str, Any]) -> CacheEntry:
