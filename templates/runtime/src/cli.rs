@@ -2,8 +2,8 @@
 
 use crate::json::{self, Value};
 
-/// Placeholder for the program name in [`SHORT_USAGE`] and [`HELP`].
-pub const PROGRAM_PLACEHOLDER: &str = "PROG";
+/// The token that stands for the program name in [`SHORT_USAGE`] and [`HELP`].
+pub const PROGRAM_TOKEN: &str = "PROG";
 
 /// Short usage shown after a usage error.
 pub const SHORT_USAGE: &str = "\
@@ -37,7 +37,7 @@ exit codes: 0 success, 1 usage or internal error, 2 a task failed
 
 /// `text` (SHORT_USAGE or HELP) with the program name filled in.
 pub fn usage_for(text: &str, program: &str) -> String {
-    text.replace(PROGRAM_PLACEHOLDER, program)
+    text.replace(PROGRAM_TOKEN, program)
 }
 
 /// Output format of a run.
