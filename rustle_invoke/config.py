@@ -131,7 +131,6 @@ class CompilerConfig:
     binary_size_limit: int = DEFAULT_SIZE_LIMIT
     zigbuild_path: Path | None = None
     post_processors: tuple[str, ...] = ()
-    keep_temp: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> CompilerConfig:
@@ -182,7 +181,6 @@ class CompilerConfig:
             "zigbuild_path": lambda v: Path(v).expanduser(),
             "compilation_timeout": lambda v: _parse_seconds("the compile timeout", v),
             "enable_cache": lambda v: _parse_bool("the cache switch", v),
-            "keep_temp": lambda v: _parse_bool("keep", v),
             "binary_size_limit": parse_size,
             "default_optimization": OptimizationLevel.parse,
             "post_processors": _parse_names,

@@ -11,7 +11,7 @@ import shutil
 import tempfile
 import time
 import warnings
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -95,11 +95,8 @@ class BuildPlan:
     spec: TargetSpecification
     toolchain: Toolchain
     builder: Builder
-    builder_version: str
     cache_key: str
-    post_processors: tuple[str, ...]
     hosts: tuple[str, ...]
-    extra_key_parts: list[Any] = field(default_factory=list)
 
     def build_request(
         self,
@@ -221,9 +218,7 @@ def plan_build(plan_path: str | Path, options: CompileOptions, config: CompilerC
         }
     )
     hosts = tuple(options.hosts) or tuple(loaded.plan.hosts)
-    return BuildPlan(
-        loaded, payload, project, spec, toolchain, builder, builder_version, key, post, hosts, extra
-    )
+    return BuildPlan(loaded, payload, project, spec, toolchain, builder, key, hosts)
 
 
 def dry_run(
@@ -306,14 +301,11 @@ def _build(
     return output.executable, output.duration, lock
 
 
-def _input_key(plan_path: Path, options: CompileOptions, config: CompilerConfig) -> str | None:
-    """The cache index key of these exact inputs (None when the plan cannot be read)."""
+def _input_key(
+    plan_path: Path, plan_digest: str, options: CompileOptions, config: CompilerConfig
+) -> str:
+    """The cache index key of these exact inputs."""
     from .cache_index import input_key
-
-    try:
-        plan_digest = sha256_file(plan_path)
-    except OSError:
-        return None
     from .plugins import plugin_identity
 
     plugins = plugin_identity()
@@ -433,7 +425,11 @@ def compile_plan(
             plan_build(plan_path, options, config), config, options, progress
         )
     else:
-        index_key = _input_key(plan_path, options, config)
+        try:
+            plan_digest: str | None = sha256_file(plan_path)
+        except OSError:
+            plan_digest = None  # load_plan reports it, with the path
+        index_key = _input_key(plan_path, plan_digest, options, config) if plan_digest else None
         fast = _fast_hit(index_key, config, progress) if index_key else None
         if fast is not None:
             entry, record = fast
@@ -449,7 +445,8 @@ def compile_plan(
                         "cache_key": entry.key,
                         "plan_name": bp.loaded.name,
                         "hosts": list(bp.hosts),
-                        "inputs": {str(plan_path.resolve()): sha256_file(plan_path)},
+                        # Files the plan references (its own digest is in the key already).
+                        "inputs": {},
                     },
                 )
         if options.out is not None:
@@ -505,29 +502,14 @@ def _human(size: int) -> str:
 # --- render, run, clean ------------------------------------------------------
 
 
-def render_to(plan_path: str | Path, out: Path, target: str | None = None) -> dict[str, Any]:
-    """Write a self-contained project (the runtime inside) that builds with plain cargo."""
+def render_plan(
+    plan_path: str | Path, out: Path | None = None, target: str | None = None
+) -> dict[str, Any]:
+    """Validate and render a plan; with ``out``, write a self-contained project there
+    (the runtime inside) that builds with plain ``cargo build --offline``."""
     loaded, payload = prepare_payload(plan_path)
-    spec = TargetSpecification(target_triple=target or "host")
-    project = render(loaded, payload, spec)
-    if out.exists() and any(out.iterdir()):
-        raise ProjectCreationFailed(f"{out} exists and is not empty", hint="choose an empty --out")
-    project.write(out)
-    return {
-        "out": str(out.resolve()),
-        "binary_name": project.name,
-        "template_hash": project.template_hash,
-        "plan_hash": payload.plan_hash,
-        "runtime_hash": project.runtime.hash,
-        "modules": list(payload.modules),
-    }
-
-
-def render_summary(plan_path: str | Path) -> dict[str, Any]:
-    """The hashes and names a render would produce, without writing files."""
-    loaded, payload = prepare_payload(plan_path)
-    project = render(loaded, payload, TargetSpecification(target_triple="host"))
-    return {
+    project = render(loaded, payload, TargetSpecification(target_triple=target or "host"))
+    summary: dict[str, Any] = {
         "binary_name": project.name,
         "template_hash": project.template_hash,
         "plan_hash": payload.plan_hash,
@@ -535,6 +517,14 @@ def render_summary(plan_path: str | Path) -> dict[str, Any]:
         "modules": list(payload.modules),
         "files": [name for name, _ in project.sources] + ["Cargo.toml"],
     }
+    if out is not None:
+        if out.exists() and any(out.iterdir()):
+            raise ProjectCreationFailed(
+                f"{out} exists and is not empty", hint="choose an empty --out"
+            )
+        project.write(out)
+        summary["out"] = str(out.resolve())
+    return summary
 
 
 def run_binary(

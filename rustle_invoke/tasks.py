@@ -56,11 +56,11 @@ def cli_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _config(c: Any, **flags: Any) -> Any:
+def _config(c: Any) -> Any:
+    """Settings from the environment over the Invoke config's ``rustle`` key."""
     from .config import CompilerConfig
 
-    invoke_cfg = c.config.get("rustle", {}) if c is not None else {}
-    return CompilerConfig.resolve(dict(invoke_cfg or {}), **flags)
+    return CompilerConfig.resolve(dict(c.config.get("rustle", {}) or {}))
 
 
 def _emit(document: Any) -> None:
@@ -105,10 +105,7 @@ def render(c, plan, out=None, target=None, json=False):
     """Render a plan's Rust project (validate it; with --out, write it)."""
     from . import pipeline
 
-    if out:
-        summary = pipeline.render_to(plan, Path(out), target)
-    else:
-        summary = pipeline.render_summary(plan)
+    summary = pipeline.render_plan(plan, Path(out) if out else None, target)
     if json:
         _emit(summary)
     elif out:

@@ -545,3 +545,14 @@ def test_ignored_failures_continue_and_are_counted_as_ansible_does(tmp_path: Pat
     assert [t["status"] for t in report["tasks"]] == ["failed", "ok"]
     assert report["tasks"][1]["msg"] == "4"
     assert report["recap"] == {"ok": 2, "changed": 1, "failed": 0, "skipped": 0, "ignored": 1}
+
+
+def test_an_edited_plan_is_never_served_from_the_old_entry(tmp_path: Path) -> None:
+    path = tmp_path / "edited.json"
+    write_plan(path, [task("t_0", "debug", {"msg": "before"})])
+    before = cli_json("compile", "--plan", str(path), "--profile", "debug")["binaries"][0]
+    write_plan(path, [task("t_0", "debug", {"msg": "after"})])
+    after = cli_json("compile", "--plan", str(path), "--profile", "debug")["binaries"][0]
+    assert after["cache_hit"] is False and after["cache_key"] != before["cache_key"]
+    report = json.loads(run(after["binary_path"], "--format", "json").stdout)
+    assert report["tasks"][0]["msg"] == "after"
