@@ -1,12 +1,20 @@
-"""The built-in runtime modules (debug, command, shell), registered as a plugin."""
+"""The built-in runtime modules, registered as a plugin.
+
+Each normalizer checks a task's arguments on the controller and returns the form the
+runtime reads. A value that is a Jinja2 template passes through unchecked: it is lowered
+afterwards and its rendered value is checked on the target.
+"""
 
 from __future__ import annotations
 
+import keyword
+import re
 import shlex
 from collections.abc import Mapping
 from typing import Any
 
 from .hookspecs import hookimpl
+from .lowering import has_jinja
 from .modules import (
     ArgumentError,
     ModuleRegistry,
@@ -64,6 +72,13 @@ def normalize_command(args: Mapping[str, Any]) -> dict[str, Any]:
         if not isinstance(argv, list) or not all(isinstance(a, (str, int, float)) for a in argv):
             raise ArgumentError("'argv' must be a list of strings")
         words = [str(a) for a in argv]
+    elif text is not None and has_jinja(text):
+        # Ansible renders the string first and splits the result: so does the runtime.
+        return {
+            "cmd": text,
+            "expand_argument_vars": as_bool(args, "expand_argument_vars", True),
+            **_run_options(args),
+        }
     elif text is not None:
         try:
             words = shlex.split(text)
@@ -88,15 +103,71 @@ def normalize_shell(args: Mapping[str, Any]) -> dict[str, Any]:
     return {"cmd": text, "executable": optional_str(args, "executable"), **_run_options(args)}
 
 
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def normalize_set_fact(args: Mapping[str, Any]) -> dict[str, Any]:
+    facts = {key: value for key, value in args.items() if key != "cacheable"}
+    if not facts:
+        raise ArgumentError("(set_fact) needs at least one name=value pair")
+    for name in facts:
+        if not _IDENTIFIER.match(name) or keyword.iskeyword(name):
+            raise ArgumentError(f"the variable name {name!r} is not valid")
+    return {"facts": facts}
+
+
+def normalize_assert(args: Mapping[str, Any]) -> dict[str, Any]:
+    reject_unknown("assert", args, {"that", "fail_msg", "msg", "success_msg", "quiet"})
+    if "fail_msg" in args and "msg" in args:
+        raise ArgumentError("parameters are mutually exclusive: fail_msg|msg")
+    that = args.get("that")
+    conditions = that if isinstance(that, list) else [that]
+    if that is None or not conditions:
+        raise ArgumentError("missing required arguments: that")
+    if not all(isinstance(c, (str, bool)) for c in conditions):
+        raise ArgumentError("'that' must be a condition or a list of conditions")
+    fail_msg = args.get("fail_msg", args.get("msg", "Assertion failed"))
+    return {
+        "that": [c if isinstance(c, str) else str(c) for c in conditions],
+        "fail_msg": fail_msg,
+        "success_msg": args.get("success_msg", "All assertions passed"),
+        "quiet": as_bool(args, "quiet", False),
+    }
+
+
+def normalize_fail(args: Mapping[str, Any]) -> dict[str, Any]:
+    reject_unknown("fail", args, {"msg"})
+    return {"msg": args.get("msg", "Failed as requested from task")}
+
+
+def normalize_ping(args: Mapping[str, Any]) -> dict[str, Any]:
+    reject_unknown("ping", args, {"data"})
+    return {"data": args.get("data", "pong")}
+
+
+def normalize_setup(args: Mapping[str, Any]) -> dict[str, Any]:
+    reject_unknown("setup", args, {"filter", "gather_subset", "gather_timeout", "fact_path"})
+    patterns = args.get("filter", [])
+    patterns = [patterns] if isinstance(patterns, str) else patterns
+    if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
+        raise ArgumentError("'filter' must be a pattern or a list of patterns")
+    return {"filter": patterns}
+
+
 BUILTIN_MODULES = (
-    RuntimeModule("debug", normalize_debug),
+    RuntimeModule("debug", normalize_debug, expressions=("var",)),
     RuntimeModule("command", normalize_command),
     RuntimeModule("shell", normalize_shell),
+    RuntimeModule("set_fact", normalize_set_fact),
+    RuntimeModule("assert", normalize_assert, expressions=("that",)),
+    RuntimeModule("fail", normalize_fail),
+    RuntimeModule("ping", normalize_ping),
+    RuntimeModule("setup", normalize_setup, aliases=("gather_facts",)),
 )
 
 
 @hookimpl(trylast=True)
 def rustle_register_modules(registry: ModuleRegistry) -> None:
-    """Register debug, command and shell."""
+    """Register the built-in modules."""
     for module in BUILTIN_MODULES:
         registry.add(module)

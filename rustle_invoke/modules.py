@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import UnsupportedModule
+from .lowering import has_jinja
 
 Normalizer = Callable[[Mapping[str, Any]], dict[str, Any]]
 
@@ -32,12 +33,16 @@ class RuntimeModule:
     ``normalize`` turns a task's ``args`` into the form the runtime reads (and
     raises :class:`ArgumentError` for bad input). ``rust_source`` and
     ``crate_dependencies`` are for modules contributed by plugins; built-in
-    modules live in the runtime crate itself.
+    modules live in the runtime crate itself. Strings in the normalized
+    arguments are templates, except under the keys named by ``expressions``,
+    which hold bare expressions (one string or a list of them).
     """
 
     name: str
     normalize: Normalizer
     aliases: tuple[str, ...] = ()
+    # Arguments holding bare expressions (``assert``'s ``that``), not templates.
+    expressions: tuple[str, ...] = ()
     rust_source: str | None = None
     crate_dependencies: Mapping[str, Any] = field(default_factory=dict)
 
@@ -102,10 +107,14 @@ def optional_str(args: Mapping[str, Any], key: str) -> str | None:
     return value
 
 
-def as_bool(args: Mapping[str, Any], key: str, default: bool) -> bool:
-    """Ansible's booleans: true/false, yes/no, on/off, 1/0."""
+def _templated(value: Any) -> bool:
+    return isinstance(value, str) and has_jinja(value)
+
+
+def as_bool(args: Mapping[str, Any], key: str, default: bool) -> bool | str:
+    """Ansible's booleans: true/false, yes/no, on/off, 1/0 (a template is checked on the target)."""
     value = args.get(key, default)
-    if isinstance(value, bool):
+    if isinstance(value, bool) or _templated(value):
         return value
     text = str(value).strip().lower()
     if text in ("yes", "true", "on", "1", "y", "t"):
@@ -115,8 +124,11 @@ def as_bool(args: Mapping[str, Any], key: str, default: bool) -> bool:
     raise ArgumentError(f"{key!r} must be a boolean, got {value!r}")
 
 
-def as_int(args: Mapping[str, Any], key: str, default: int) -> int:
+def as_int(args: Mapping[str, Any], key: str, default: int) -> int | str:
+    """An integer, or a template that renders to one on the target."""
     value = args.get(key, default)
+    if _templated(value):
+        return value
     if isinstance(value, bool):
         raise ArgumentError(f"{key!r} must be an integer, got {value!r}")
     try:

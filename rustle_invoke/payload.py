@@ -2,26 +2,27 @@
 
 The payload is plain JSON data read by the runtime's decoder; plan text never
 becomes Rust source. Everything that can be checked is checked here, on the
-controller: module names, module arguments, condition kinds. Expressions
-(``{{ … }}``, ``when:``) are refused with the task's name, because this
-runtime executes literal values only.
+controller: module names, module arguments, condition kinds, and every Jinja2
+string (templates in arguments and variables, ``when``/``changed_when``/
+``failed_when`` expressions, loops), which is lowered to the IR of
+docs/jinja-ir.md or refused with the task's name and the construct.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from .errors import PlanError, UnsupportedConstruct, UnsupportedModule
 from .hashing import canonical_json, sha256_hex
+from .lowering import LoweringError, References, lower_condition, lower_value
 from .modules import ArgumentError, ModuleRegistry
 from .plan import Condition, ExecutionPlan, Handler, LoadedPlan, Task
 
-PAYLOAD_FORMAT = 1
-_JINJA_MARKERS = re.compile(r"\{\{|\{%|\{#")
-_RUNTIME_KEYWORDS = ("loop", "with_items", "changed_when", "failed_when")
+PAYLOAD_FORMAT = 2
+# Facts under ansible_* that are connection settings, never gathered.
+_NOT_FACTS = {"facts", "check_mode", "verbosity", "loop_var", "index_var", "play_hosts"}
 
 
 @dataclass(frozen=True)
@@ -40,46 +41,78 @@ def _where(item: Task | Handler) -> str:
     return f"handler {item.handler_id} ({item.name!r})"
 
 
-def _find_expression(value: Any, path: str) -> str | None:
-    """The path of the first string holding Jinja markers, if any."""
-    if isinstance(value, str):
-        return path if _JINJA_MARKERS.search(value) else None
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            found = _find_expression(item, f"{path}.{key}")
-            if found:
-                return found
-    if isinstance(value, list):
-        for index, item in enumerate(value):
-            found = _find_expression(item, f"{path}[{index}]")
-            if found:
-                return found
-    return None
+class _Lowering:
+    """Lowers one plan's strings and remembers every reference, for the facts list."""
 
+    def __init__(self) -> None:
+        self.references = References()
 
-def _refuse_expressions(item: Task | Handler) -> None:
-    found = _find_expression(item.args, "args")
-    if found:
-        raise UnsupportedConstruct(
-            f"{_where(item)}: {found} holds a Jinja2 expression; this release compiles "
-            "literal values only",
-            hint="replace the expression with its value, or run the play with ansible-playbook",
+    def _fail(self, where: str, what: str, exc: LoweringError) -> UnsupportedConstruct:
+        return UnsupportedConstruct(
+            f"{where}: {what}: {exc}",
+            hint="docs/jinja-ir.md lists the Jinja2 constructs, filters and tests the "
+            "runtime evaluates",
         )
 
+    def value(self, value: Any, where: str, what: str) -> tuple[Any, list[list[Any]]]:
+        try:
+            lowered = lower_value(value)
+        except LoweringError as exc:
+            raise self._fail(where, what, exc) from None
+        for _, ir in lowered.templates:
+            self.references.add(ir)
+        return lowered.plain, lowered.templates
 
-def _conditions(item: Task | Handler, conditions: Iterable[Condition]) -> dict[str, Any]:
+    def condition(self, text: str, where: str, what: str) -> list[Any]:
+        try:
+            ir = lower_condition(text)
+        except LoweringError as exc:
+            raise self._fail(where, f"{what} {text!r}", exc) from None
+        self.references.add(ir)
+        return ir
+
+    def conditions(self, value: Any, where: str, what: str) -> list[list[Any]] | None:
+        """``changed_when`` / ``failed_when``: a bool, an expression or a list (all must hold)."""
+        if value is None:
+            return None
+        items = value if isinstance(value, list) else [value]
+        lowered = []
+        for item in items:
+            if isinstance(item, bool):
+                lowered.append(["const", item])
+            elif isinstance(item, str):
+                lowered.append(self.condition(item, where, what))
+            else:
+                raise PlanError(f"{where}: {what} must be a condition or a list of conditions")
+        return lowered
+
+    def facts(self, required: Iterable[str]) -> list[str]:
+        """Short names of the facts the plan reads; ``["*"]`` when it reads them all."""
+        refs = self.references
+        if "ansible_facts" in refs.whole:
+            return ["*"]
+        wanted = {n.removeprefix("ansible_") for n in required}
+        wanted |= {n[len("ansible_") :] for n in refs.names if n.startswith("ansible_")}
+        if "ansible_facts" in refs.names:
+            wanted |= {k.removeprefix("ansible_") for k in refs.keys}
+        if "hostvars" in refs.names:
+            wanted |= {k[len("ansible_") :] for k in refs.keys if k.startswith("ansible_")}
+        return sorted(wanted - _NOT_FACTS - {""})
+
+
+def _conditions(
+    item: Task | Handler, lowering: _Lowering, conditions: Iterable[Condition]
+) -> dict[str, Any]:
+    where = _where(item)
+    when: list[list[Any]] = []
     tags: list[str] = []
     skip_tags: list[str] = []
     patterns: list[str] = []
     check_mode: bool | None = None
     for condition in conditions:
-        if condition.kind == "When":
-            raise UnsupportedConstruct(
-                f"{_where(item)}: the condition `when: {condition.expression}` needs the "
-                "expression compiler, which this release does not include",
-                hint="remove the condition or evaluate it before planning",
-            )
-        if condition.kind == "Tag":
+        if condition.kind == "When" and condition.expression is not None:
+            when.append(lowering.condition(condition.expression, where, "when:"))
+        elif condition.kind == "Tag":
             tags.extend(condition.tags)
         elif condition.kind == "SkipTag":
             skip_tags.extend(condition.tags)
@@ -88,6 +121,7 @@ def _conditions(item: Task | Handler, conditions: Iterable[Condition]) -> dict[s
         elif condition.kind == "CheckMode":
             check_mode = condition.enabled
     return {
+        "when": when,
         "tags": tags,
         "skip_tags": skip_tags,
         "host_patterns": patterns,
@@ -105,62 +139,102 @@ def _ignore_errors(task: Task) -> bool:
     if text in ("no", "false", "off", "0", ""):
         return False
     raise UnsupportedConstruct(
-        f"{_where(task)}: ignore_errors: {value!r} is an expression; this release takes "
-        "true or false only"
+        f"{_where(task)}: ignore_errors: {value!r} is an expression; it takes true or false"
     )
 
 
-def _normalize_args(item: Task | Handler, registry: ModuleRegistry) -> tuple[str, dict]:
+def _module_entry(
+    item: Task | Handler, registry: ModuleRegistry, lowering: _Lowering
+) -> dict[str, Any]:
+    """Module name, normalized arguments and their lowered templates and expressions."""
+    where = _where(item)
     try:
         module = registry.resolve(item.module)
     except UnsupportedModule as exc:
-        raise UnsupportedModule(f"{_where(item)}: {exc.message}", hint=exc.hint) from None
-    _refuse_expressions(item)
+        raise UnsupportedModule(f"{where}: {exc.message}", hint=exc.hint) from None
     try:
-        return module.name, module.normalize(item.args)
+        args = module.normalize(item.args)
     except ArgumentError as exc:
-        raise PlanError(f"{_where(item)}: {exc}") from None
+        raise PlanError(f"{where}: {exc}") from None
+    expressions: dict[str, Any] = {}
+    for key in module.expressions:
+        value = args.get(key)
+        if isinstance(value, str):
+            expressions[key] = lowering.condition(value, where, f"args.{key}")
+        elif isinstance(value, list):
+            expressions[key] = [
+                lowering.condition(text, where, f"args.{key}[{i}]") for i, text in enumerate(value)
+            ]
+    templated = {k: v for k, v in args.items() if k not in expressions}
+    _, templates = lowering.value(templated, where, "args")
+    return {
+        "module": module.name,
+        "args": args,
+        "arg_templates": templates,
+        "expressions": expressions,
+    }
 
 
-def _task_entry(task: Task, registry: ModuleRegistry) -> dict[str, Any]:
-    for keyword in _RUNTIME_KEYWORDS:
-        if getattr(task, keyword) is not None:
-            raise UnsupportedConstruct(
-                f"{_where(task)}: the task keyword {keyword!r} needs the expression "
-                "compiler, which this release does not include"
-            )
-    module, args = _normalize_args(task, registry)
-    conditions = _conditions(task, task.conditions)
+def _loop(task: Task, lowering: _Lowering) -> dict[str, Any] | None:
+    if task.loop is not None and task.with_items is not None:
+        raise PlanError(f"{_where(task)}: use either loop or with_items, not both")
+    kind, value = ("loop", task.loop) if task.loop is not None else ("with_items", task.with_items)
+    if value is None:
+        return None
+    plain, templates = lowering.value(value, _where(task), kind)
+    if kind == "loop" and not templates and not isinstance(plain, list):
+        raise PlanError(
+            f"{_where(task)}: loop needs a list, got {type(plain).__name__} {plain!r}",
+            hint="for a single item write loop: [item]",
+        )
+    return {"kind": kind, "value": plain, "templates": templates}
+
+
+def _vars(value: dict[str, Any] | None, lowering: _Lowering, where: str) -> dict[str, Any]:
+    plain, templates = lowering.value(value or {}, where, "vars")
+    return {"vars": plain, "var_templates": templates}
+
+
+def _task_entry(task: Task, registry: ModuleRegistry, lowering: _Lowering) -> dict[str, Any]:
+    where = _where(task)
+    conditions = _conditions(task, lowering, task.conditions)
     return {
         "task_id": task.task_id,
         "name": task.display_name,
-        "module": module,
-        "args": args,
+        **_module_entry(task, registry, lowering),
         "tags": list(dict.fromkeys([*task.tags, *conditions.pop("tags")])),
         **conditions,
         "notify": list(task.notify),
         "hosts": list(task.hosts),
         "ignore_errors": _ignore_errors(task),
         "register": task.register_as,
-        "vars": task.vars or {},
+        "loop": _loop(task, lowering),
+        "changed_when": lowering.conditions(task.changed_when, where, "changed_when:"),
+        "failed_when": lowering.conditions(task.failed_when, where, "failed_when:"),
+        "no_log": bool(task.no_log),
+        **_vars(task.vars, lowering, where),
     }
 
 
-def _handler_entry(handler: Handler, registry: ModuleRegistry) -> dict[str, Any]:
-    module, args = _normalize_args(handler, registry)
-    conditions = _conditions(handler, handler.conditions)
+def _handler_entry(
+    handler: Handler, registry: ModuleRegistry, lowering: _Lowering
+) -> dict[str, Any]:
+    conditions = _conditions(handler, lowering, handler.conditions)
     return {
         "task_id": handler.handler_id,
         "name": handler.name,
-        "module": module,
-        "args": args,
-        "tags": conditions.pop("tags"),
+        **_module_entry(handler, registry, lowering),
         **conditions,
         "notify": [],
         "hosts": [],
         "ignore_errors": False,
         "register": None,
+        "loop": None,
+        "changed_when": None,
+        "failed_when": None,
+        "no_log": False,
         "vars": {},
+        "var_templates": [],
     }
 
 
@@ -178,9 +252,10 @@ def _check_notify(plan: ExecutionPlan) -> None:
 
 
 def build_payload(loaded: LoadedPlan, registry: ModuleRegistry) -> Payload:
-    """Check every task against ``registry`` and produce the embedded payload."""
+    """Check every task against ``registry``, lower its Jinja2, produce the embedded payload."""
     plan = loaded.plan
     _check_notify(plan)
+    lowering = _Lowering()
     plays: list[dict[str, Any]] = []
     for play in plan.plays:
         handlers = sorted(play.handlers, key=lambda h: h.execution_order)
@@ -190,12 +265,19 @@ def build_payload(loaded: LoadedPlan, registry: ModuleRegistry) -> Payload:
                 "name": play.name or play.play_id,
                 "hosts": list(play.hosts),
                 "strategy": str(play.strategy),
-                "vars": play.vars or {},
-                "tasks": [_task_entry(task, registry) for task in play.ordered_tasks()],
-                "handlers": [_handler_entry(handler, registry) for handler in handlers],
+                **_vars(play.vars, lowering, f"play {play.play_id}"),
+                "tasks": [_task_entry(task, registry, lowering) for task in play.ordered_tasks()],
+                "handlers": [_handler_entry(h, registry, lowering) for h in handlers],
             }
         )
-    body = {"variables": plan.variables, "plays": plays}
+    variables = _vars(plan.variables, lowering, "plan variables")
+    required = [f for d in plan.binary_deployments for f in d.embedded_data.facts_required]
+    body = {
+        "variables": variables["vars"],
+        "var_templates": variables["var_templates"],
+        "facts": lowering.facts(required),
+        "plays": plays,
+    }
     plan_hash = sha256_hex(canonical_json(body))
     document = {
         "format": PAYLOAD_FORMAT,
