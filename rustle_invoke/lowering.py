@@ -180,6 +180,8 @@ class References:
 
     names: set[str] = field(default_factory=set)
     keys: set[str] = field(default_factory=set)
+    # Constant keys read directly on a variable (`ansible_facts.system`), by variable.
+    direct: dict[str, set[str]] = field(default_factory=dict)
     # Variables used other than through a constant key (``ansible_facts[k]``, ``x | list``).
     whole: set[str] = field(default_factory=set)
 
@@ -204,6 +206,7 @@ class References:
                 self.keys.add(key)
                 if isinstance(ir[1], list) and ir[1][:1] == ["var"]:
                     self.names.add(ir[1][1])
+                    self.direct.setdefault(ir[1][1], set()).add(key)
                     return self
             self.add(ir[1])
             return self

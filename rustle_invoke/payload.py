@@ -93,8 +93,7 @@ class _Lowering:
             return ["*"]
         wanted = {n.removeprefix("ansible_") for n in required}
         wanted |= {n[len("ansible_") :] for n in refs.names if n.startswith("ansible_")}
-        if "ansible_facts" in refs.names:
-            wanted |= {k.removeprefix("ansible_") for k in refs.keys}
+        wanted |= {k.removeprefix("ansible_") for k in refs.direct.get("ansible_facts", ())}
         if "hostvars" in refs.names:
             wanted |= {k[len("ansible_") :] for k in refs.keys if k.startswith("ansible_")}
         return sorted(wanted - _NOT_FACTS - {""})

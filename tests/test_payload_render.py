@@ -123,15 +123,21 @@ def test_bad_module_arguments_fail_the_build(
     assert "task t_0" in str(info.value)
 
 
-def test_expressions_are_refused_not_ignored(tmp_path: Path) -> None:
-    templated = write_plan(tmp_path / "a.json", [task("t_0", "debug", {"msg": "{{ x }}"})])
-    with pytest.raises(UnsupportedConstruct, match=r"args.msg holds a Jinja2 expression"):
+def test_unsupported_jinja_names_the_task_and_the_construct(tmp_path: Path) -> None:
+    templated = write_plan(
+        tmp_path / "a.json",
+        [task("t_0", "debug", {"msg": "ok\n{{ x | regex_replace('a', 'b') }}"}, name="greet")],
+    )
+    with pytest.raises(UnsupportedConstruct) as info:
         prepare_payload(templated)
+    message = str(info.value)
+    assert "task t_0 ('greet')" in message
+    assert "args: msg: line 2: the filter 'regex_replace' is not supported" in message
     conditional = write_plan(
         tmp_path / "b.json",
-        [task("t_0", "debug", {}, conditions=[{"When": {"expression": "x == 1"}}])],
+        [task("t_0", "debug", {}, conditions=[{"When": {"expression": "x is matching"}}])],
     )
-    with pytest.raises(UnsupportedConstruct, match="when: x == 1"):
+    with pytest.raises(UnsupportedConstruct, match="when: 'x is matching'.*the test 'matching'"):
         prepare_payload(conditional)
 
 
