@@ -104,6 +104,7 @@ def _conditions(
 ) -> dict[str, Any]:
     where = _where(item)
     when: list[list[Any]] = []
+    when_sources: list[str] = []
     tags: list[str] = []
     skip_tags: list[str] = []
     patterns: list[str] = []
@@ -111,6 +112,7 @@ def _conditions(
     for condition in conditions:
         if condition.kind == "When" and condition.expression is not None:
             when.append(lowering.condition(condition.expression, where, "when:"))
+            when_sources.append(condition.expression)
         elif condition.kind == "Tag":
             tags.extend(condition.tags)
         elif condition.kind == "SkipTag":
@@ -121,6 +123,7 @@ def _conditions(
             check_mode = condition.enabled
     return {
         "when": when,
+        "when_sources": when_sources,
         "tags": tags,
         "skip_tags": skip_tags,
         "host_patterns": patterns,

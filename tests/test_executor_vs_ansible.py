@@ -1,0 +1,238 @@
+"""The same plays under ansible-playbook and as compiled binaries: same results, task by task.
+
+Each scenario is written once, in Ansible's playbook syntax. It runs under ansible-playbook on
+localhost (a small stdout callback in tests/ansible_callback prints one JSON document), and is
+converted to a rustle-plan plan that is compiled and run. Statuses, `changed`, ignored failures,
+messages, loop item results, handlers, the recap and the exit code must agree.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import cli_json, plan_document, task
+
+from rustle_invoke import process
+
+pytestmark = pytest.mark.cargo
+
+CALLBACKS = Path(__file__).parent / "ansible_callback"
+KEYWORDS = {
+    "name", "when", "tags", "notify", "register", "loop", "with_items", "ignore_errors",
+    "changed_when", "failed_when", "vars", "no_log",
+}  # fmt: skip
+# Messages that differ by nature (timings, paths) are not compared.
+MESSAGE_MODULES = {"debug", "assert", "fail", "set_fact"}
+
+
+def to_plan(play: dict[str, Any]) -> dict[str, Any]:
+    """A rustle-plan plan for an Ansible play (the subset the scenarios use)."""
+    tasks = []
+    for index, source in enumerate(play["tasks"]):
+        module = next(k for k in source if k not in KEYWORDS)
+        args = source[module]
+        if isinstance(args, str):
+            args = {"_raw_params": args}
+        when = source.get("when", [])
+        extra = {k: source[k] for k in ("register", "loop", "with_items", "vars") if k in source}
+        for key in ("ignore_errors", "changed_when", "failed_when", "no_log"):
+            if key in source:
+                extra[key] = source[key]
+        notify = source.get("notify", [])
+        tasks.append(
+            task(
+                f"t_{index}",
+                module,
+                args or {},
+                name=source["name"],
+                tags=source.get("tags", []),
+                notify=[notify] if isinstance(notify, str) else notify,
+                conditions=[
+                    {"When": {"expression": w}} for w in ([when] if isinstance(when, str) else when)
+                ],
+                **extra,
+            )
+        )
+    handlers = []
+    for index, source in enumerate(play.get("handlers", [])):
+        module = next(k for k in source if k not in KEYWORDS)
+        args = source[module]
+        handlers.append(
+            {
+                "handler_id": f"h_{index}",
+                "name": source["name"],
+                "module": module,
+                "args": {"_raw_params": args} if isinstance(args, str) else args,
+                "conditions": [],
+                "execution_order": index,
+            }
+        )
+    document = plan_document(tasks, handlers=handlers, name=play.get("name", "play"))
+    document["plays"][0]["vars"] = play.get("vars", {})
+    return document
+
+
+def run_ansible(play: dict[str, Any], folder: Path, *args: str) -> tuple[int, dict]:
+    playbook = folder / "playbook.json"
+    playbook.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, **play}]))
+    env = {
+        **os.environ,
+        "ANSIBLE_CALLBACK_PLUGINS": str(CALLBACKS),
+        "ANSIBLE_STDOUT_CALLBACK": "rustle_record",
+        "ANSIBLE_LOCALHOST_WARNING": "False",
+        "ANSIBLE_HOME": str(folder / "ansible-home"),
+        "ANSIBLE_LOCAL_TEMP": str(folder / "ansible-tmp"),
+        "ANSIBLE_RETRY_FILES_ENABLED": "False",
+        "ANSIBLE_NOCOLOR": "1",
+    }
+    result = process.run(
+        [
+            sys.executable, "-m", "ansible", "playbook", "-i", "localhost,", "-c", "local",
+            "-e", f"ansible_python_interpreter={sys.executable}", *args, str(playbook),
+        ],
+        env=env,
+        timeout=300,
+    )  # fmt: skip
+    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+    assert lines, result.stdout + result.stderr
+    return result.returncode, json.loads(lines[-1])
+
+
+def run_binary(play: dict[str, Any], folder: Path, *args: str) -> tuple[int, dict]:
+    plan = folder / "plan.json"
+    plan.write_text(json.dumps(to_plan(play)))
+    binary = cli_json("compile", "--plan", str(plan), "--profile", "debug")["binaries"][0]
+    result = process.run([binary["binary_path"], "--format", "json", *args], timeout=120)
+    return result.returncode, json.loads(result.stdout)
+
+
+def comparable(record: dict[str, Any], module: str | None) -> dict[str, Any]:
+    out = {k: record[k] for k in ("name", "status", "changed", "ignored")}
+    if module in MESSAGE_MODULES:
+        out["msg"] = record["msg"]
+    out["results"] = [
+        {
+            "item": r.get("item"),
+            "changed": bool(r.get("changed")),
+            "failed": bool(r.get("failed")),
+            "skipped": bool(r.get("skipped")),
+        }
+        for r in record.get("results") or []
+    ]
+    return out
+
+
+def assert_same(play: dict[str, Any], folder: Path, *args: str) -> dict:
+    ansible_rc, ansible = run_ansible(play, folder, *args)
+    ours_rc, ours = run_binary(play, folder, *args)
+    modules = {
+        t["name"]: next(k for k in t if k not in KEYWORDS)
+        for t in (*play["tasks"], *play.get("handlers", []))
+    }
+    for key in ("tasks", "handlers"):
+        theirs = [comparable(r, modules.get(r["name"])) for r in ansible[key]]
+        mine = [comparable(r, modules.get(r["name"])) for r in ours[key]]
+        assert mine == theirs, key
+    assert ours["recap"] == ansible["recap"]
+    assert ours_rc == ansible_rc
+    return ours
+
+
+SEMANTICS = {
+    "name": "semantics",
+    "vars": {
+        "packages": ["nginx", "redis"],
+        "greeting": "hello {{ who }}",
+        "who": "world",
+        "limits": {"cpu": 2, "mem": "1G"},
+    },
+    "tasks": [
+        {"name": "templated var", "debug": {"msg": "{{ greeting }} x{{ packages | length }}"}},
+        {"name": "native list", "set_fact": {"copy": "{{ packages + ['extra'] }}", "n": 3}},
+        {"name": "native survives", "debug": {"msg": "{{ copy[2] }} {{ n + 1 }} {{ copy | length }}"}},
+        {"name": "debug var", "debug": {"var": "limits.cpu"}},
+        {"name": "loop with register", "command": "echo {{ item }}", "loop": "{{ packages }}",
+         "register": "echoed", "changed_when": "item == 'redis'"},
+        {"name": "loop results", "debug": {"msg": "{{ echoed.results | map(attribute='stdout') | join(',') }}"}},
+        {"name": "with_items flattens", "debug": {"msg": "{{ item }}"}, "with_items": [[1, 2], 3]},
+        {"name": "when false", "debug": {"msg": "never"}, "when": "packages | length > 5"},
+        {"name": "when per item", "debug": {"msg": "{{ item }}"}, "loop": [1, 2, 3, 4], "when": "item is even"},
+        {"name": "ignored failure", "command": "false", "ignore_errors": True, "register": "bad"},
+        {"name": "after failure", "debug": {"msg": "{{ bad.rc }} {{ bad is failed }} {{ bad.changed }}"}},
+        {"name": "failed_when rc", "command": "sh -c 'exit 3'", "register": "three",
+         "failed_when": "three.rc not in [0, 3]"},
+        {"name": "changed_when false", "command": "true", "changed_when": False, "notify": "first"},
+        {"name": "changed notifies", "command": "true", "notify": ["second", "first"]},
+        {"name": "assert", "assert": {"that": ["three.rc == 3", "'ngi' in packages[0]"], "quiet": True}},
+        {"name": "assert msg", "assert": {"that": "limits.mem == '1G'", "success_msg": "fine"}},
+        {"name": "never tagged", "debug": {"msg": "not run"}, "tags": ["never"]},
+        {"name": "task vars", "debug": {"msg": "{{ local }}"}, "vars": {"local": "{{ who | upper }}"}},
+        {"name": "failed_when false", "command": "false", "failed_when": False},
+        {"name": "skipped register", "debug": {"msg": "x"}, "when": False, "register": "sk"},
+        {"name": "skipped is skipped", "debug": {"msg": "{{ sk is skipped }} {{ sk.changed }}"}},
+    ],
+    "handlers": [
+        {"name": "first", "debug": {"msg": "first handler"}},
+        {"name": "second", "debug": {"msg": "second handler"}},
+        {"name": "unused", "debug": {"msg": "never notified"}},
+    ],
+}
+
+FAILURE = {
+    "name": "failure",
+    "tasks": [
+        {"name": "change", "command": "true", "notify": "h"},
+        {"name": "loop fails on one item", "command": "test {{ item }} -lt 2", "loop": [1, 2, 3]},
+        {"name": "not reached", "debug": {"msg": "no"}},
+    ],
+    "handlers": [{"name": "h", "debug": {"msg": "handler"}}],
+}
+
+UNDEFINED = {
+    "name": "undefined",
+    "tasks": [
+        {"name": "default works", "debug": {"msg": "{{ missing | default('dflt') }}"}},
+        {"name": "defined test", "debug": {"msg": "{{ missing is defined }}"}},
+        {"name": "uses undefined", "debug": {"msg": "{{ missing }}"}},
+    ],
+}
+
+TAGGED = {
+    "name": "tags",
+    "tasks": [
+        {"name": "web", "debug": {"msg": "web"}, "tags": ["web"]},
+        {"name": "db", "debug": {"msg": "db"}, "tags": ["db"]},
+        {"name": "always", "debug": {"msg": "always"}, "tags": ["always"]},
+        {"name": "never debug", "debug": {"msg": "debug"}, "tags": ["never", "debug"]},
+        {"name": "untagged", "debug": {"msg": "plain"}},
+        {"name": "fail", "fail": {"msg": "custom failure"}, "tags": ["boom"]},
+    ],
+}
+
+
+def test_semantics_match_ansible_playbook(tmp_path: Path) -> None:
+    ours = assert_same(SEMANTICS, tmp_path)
+    assert [h["name"] for h in ours["handlers"]] == ["first", "second"]
+
+
+def test_a_failure_stops_the_host_as_in_ansible(tmp_path: Path) -> None:
+    ours = assert_same(FAILURE, tmp_path)
+    assert ours["recap"]["failed"] == 1 and ours["handlers"] == []
+
+
+def test_undefined_variables_fail_the_task_as_in_ansible(tmp_path: Path) -> None:
+    ours = assert_same(UNDEFINED, tmp_path)
+    assert "'missing' is undefined" in ours["tasks"][-1]["msg"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [(), ("--tags", "web"), ("--tags", "debug"), ("--skip-tags", "web,always"), ("--tags", "boom")],
+)
+def test_tag_selection_matches_ansible(tmp_path: Path, args: tuple[str, ...]) -> None:
+    assert_same(TAGGED, tmp_path, *args)
