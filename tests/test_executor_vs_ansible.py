@@ -39,6 +39,7 @@ def to_plan(play: dict[str, Any]) -> dict[str, Any]:
         if isinstance(args, str):
             args = {"_raw_params": args}
         when = source.get("when", [])
+        when = [when] if isinstance(when, (str, bool)) else when
         extra = {k: source[k] for k in ("register", "loop", "with_items", "vars") if k in source}
         for key in ("ignore_errors", "changed_when", "failed_when", "no_log"):
             if key in source:
@@ -52,9 +53,7 @@ def to_plan(play: dict[str, Any]) -> dict[str, Any]:
                 name=source["name"],
                 tags=source.get("tags", []),
                 notify=[notify] if isinstance(notify, str) else notify,
-                conditions=[
-                    {"When": {"expression": w}} for w in ([when] if isinstance(when, str) else when)
-                ],
+                conditions=[{"When": {"expression": str(w)}} for w in when],
                 **extra,
             )
         )
@@ -154,24 +153,54 @@ SEMANTICS = {
     "tasks": [
         {"name": "templated var", "debug": {"msg": "{{ greeting }} x{{ packages | length }}"}},
         {"name": "native list", "set_fact": {"copy": "{{ packages + ['extra'] }}", "n": 3}},
-        {"name": "native survives", "debug": {"msg": "{{ copy[2] }} {{ n + 1 }} {{ copy | length }}"}},
+        {
+            "name": "native survives",
+            "debug": {"msg": "{{ copy[2] }} {{ n + 1 }} {{ copy | length }}"},
+        },
         {"name": "debug var", "debug": {"var": "limits.cpu"}},
-        {"name": "loop with register", "command": "echo {{ item }}", "loop": "{{ packages }}",
-         "register": "echoed", "changed_when": "item == 'redis'"},
-        {"name": "loop results", "debug": {"msg": "{{ echoed.results | map(attribute='stdout') | join(',') }}"}},
+        {
+            "name": "loop with register",
+            "command": "echo {{ item }}",
+            "loop": "{{ packages }}",
+            "register": "echoed",
+            "changed_when": "item == 'redis'",
+        },
+        {
+            "name": "loop results",
+            "debug": {"msg": "{{ echoed.results | map(attribute='stdout') | join(',') }}"},
+        },
         {"name": "with_items flattens", "debug": {"msg": "{{ item }}"}, "with_items": [[1, 2], 3]},
         {"name": "when false", "debug": {"msg": "never"}, "when": "packages | length > 5"},
-        {"name": "when per item", "debug": {"msg": "{{ item }}"}, "loop": [1, 2, 3, 4], "when": "item is even"},
+        {
+            "name": "when per item",
+            "debug": {"msg": "{{ item }}"},
+            "loop": [1, 2, 3, 4],
+            "when": "item is even",
+        },
         {"name": "ignored failure", "command": "false", "ignore_errors": True, "register": "bad"},
-        {"name": "after failure", "debug": {"msg": "{{ bad.rc }} {{ bad is failed }} {{ bad.changed }}"}},
-        {"name": "failed_when rc", "command": "sh -c 'exit 3'", "register": "three",
-         "failed_when": "three.rc not in [0, 3]"},
+        {
+            "name": "after failure",
+            "debug": {"msg": "{{ bad.rc }} {{ bad is failed }} {{ bad.changed }}"},
+        },
+        {
+            "name": "failed_when rc",
+            "command": "sh -c 'exit 3'",
+            "register": "three",
+            "failed_when": "three.rc not in [0, 3]",
+        },
         {"name": "changed_when false", "command": "true", "changed_when": False, "notify": "first"},
         {"name": "changed notifies", "command": "true", "notify": ["second", "first"]},
-        {"name": "assert", "assert": {"that": ["three.rc == 3", "'ngi' in packages[0]"], "quiet": True}},
+        {
+            "name": "assert",
+            "assert": {"that": ["three.rc == 3", "'ngi' in packages[0]"], "quiet": True},
+        },
         {"name": "assert msg", "assert": {"that": "limits.mem == '1G'", "success_msg": "fine"}},
         {"name": "never tagged", "debug": {"msg": "not run"}, "tags": ["never"]},
-        {"name": "task vars", "debug": {"msg": "{{ local }}"}, "vars": {"local": "{{ who | upper }}"}},
+        {
+            "name": "task vars",
+            "debug": {"msg": "{{ local }}"},
+            "vars": {"local": "{{ who | upper }}"},
+        },
         {"name": "failed_when false", "command": "false", "failed_when": False},
         {"name": "skipped register", "debug": {"msg": "x"}, "when": False, "register": "sk"},
         {"name": "skipped is skipped", "debug": {"msg": "{{ sk is skipped }} {{ sk.changed }}"}},

@@ -43,9 +43,7 @@ class CallbackModule(CallbackBase):
                 for r in data.get("results", [])
             ],
         }
-        (self.handlers if result._task._role is None and _is_handler(result) else self.tasks).append(
-            record
-        )
+        (self.handlers if _is_handler(result) else self.tasks).append(record)
 
     def v2_runner_on_ok(self, result) -> None:
         self._record(result, "changed" if result._result.get("changed") else "ok")

@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod executor;
+pub mod facts;
 pub mod hosts;
 pub mod json;
 pub mod modules;

@@ -149,8 +149,10 @@ impl FakeHost {
     }
 
     pub fn dir(mut self, path: &str, names: &[&str]) -> FakeHost {
-        self.dirs
-            .insert(path.to_string(), names.iter().map(|s| s.to_string()).collect());
+        self.dirs.insert(
+            path.to_string(),
+            names.iter().map(|s| s.to_string()).collect(),
+        );
         self
     }
 

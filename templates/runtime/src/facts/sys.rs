@@ -93,10 +93,7 @@ unsafe fn c_string(p: *const c_char) -> String {
 }
 
 /// Text of a fixed-size `char` array up to its first NUL.
-#[cfg_attr(
-    not(any(target_os = "linux", target_os = "macos")),
-    allow(dead_code)
-)]
+#[cfg_attr(not(any(target_os = "linux", target_os = "macos")), allow(dead_code))]
 fn array_string(field: &[c_char]) -> String {
     let bytes: Vec<u8> = field
         .iter()
@@ -213,7 +210,7 @@ mod ffi {
         pub fn freeifaddrs(ifa: *mut Ifaddrs);
     }
 
-    /// `time_t` is 64 bits on every target this layout is used for.
+    // `time_t` is 64 bits on every target this declaration is used for.
     #[cfg(target_pointer_width = "64")]
     extern "C" {
         pub fn localtime_r(time: *const i64, result: *mut Tm) -> *mut Tm;
@@ -413,7 +410,7 @@ pub(crate) fn local_time(secs: i64) -> Option<LocalTime> {
         second: u32::try_from(tm.tm_sec).unwrap_or(0),
         weekday: u32::try_from(tm.tm_wday).unwrap_or(0),
         yearday: u32::try_from(tm.tm_yday).unwrap_or(0),
-        gmtoff: i64::from(tm.tm_gmtoff),
+        gmtoff: tm.tm_gmtoff,
         zone,
     })
 }
@@ -454,9 +451,7 @@ pub(crate) fn affinity_cpus() -> Option<i64> {
     let mut mask = [0u64; 64];
     // SAFETY: the mask buffer is writable and its exact size in bytes is
     // passed, so the kernel writes at most that much.
-    let rc = unsafe {
-        ffi::sched_getaffinity(0, std::mem::size_of_val(&mask), mask.as_mut_ptr())
-    };
+    let rc = unsafe { ffi::sched_getaffinity(0, std::mem::size_of_val(&mask), mask.as_mut_ptr()) };
     if rc != 0 {
         return None;
     }
