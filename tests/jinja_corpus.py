@@ -174,7 +174,7 @@ FAILING: list[tuple[str, str]] = [
     ("{{ missing.attr }}", "'missing' is undefined"),
     ("{{ d.nope }}", "has no attribute 'nope'"),
     ("{{ 1 / 0 }}", "division by zero"),
-    ("{{ 1 // 0 }}", "division by zero"),
+    ("{{ 1 // 0 }}", "integer division or modulo by zero"),
     ("{{ 'a' < 1 }}", "'<' not supported"),
     ("{{ 'a' + 1 }}", ""),
     ("{{ missing | mandatory }}", "Mandatory variable"),

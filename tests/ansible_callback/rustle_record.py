@@ -49,7 +49,7 @@ class CallbackModule(CallbackBase):
         self._record(result, "changed" if result._result.get("changed") else "ok")
 
     def v2_runner_on_failed(self, result, ignore_errors: bool = False) -> None:
-        self._record(result, "failed", ignored=ignore_errors)
+        self._record(result, "failed", ignored=bool(ignore_errors))
 
     def v2_runner_on_skipped(self, result) -> None:
         self._record(result, "skipped")

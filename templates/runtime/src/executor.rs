@@ -1,14 +1,30 @@
-//! Runs the plays of a payload: task selection, modules, register, notify
-//! and handlers. Output is left to a [`Listener`].
+//! Runs the plays of a payload: task selection, conditions, loops, modules,
+//! register, changed_when/failed_when, notify and handlers. Output is left
+//! to a [`Listener`].
 
 use crate::cli::{set_var, Options};
+use crate::facts::FactCache;
 use crate::hosts;
-use crate::json::Value;
+use crate::jinja::{self, EvalError, Expr};
+use crate::json::{obj, Value};
 use crate::modules::{self, ModuleContext, Outcome, Status};
-use crate::payload::{Payload, Play, Task};
+use crate::payload::{LoopKind, Payload, Play, Task};
+use crate::scope::{remove_omitted, HostState, Scope};
 use crate::tags;
 use crate::time;
 use std::time::{Instant, SystemTime};
+
+/// The outcome of one loop item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemRecord {
+    /// The item as Python's `repr()` shows it, for `(item=...)`.
+    pub label: String,
+    pub status: Status,
+    pub changed: bool,
+    pub msg: Value,
+    pub display: Option<Value>,
+    pub result: Value,
+}
 
 /// The outcome of one task or handler as it is reported.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,7 +37,8 @@ pub struct TaskRecord {
     pub changed: bool,
     /// Failed, but `ignore_errors` was set.
     pub ignored: bool,
-    pub msg: String,
+    /// Usually a string; `debug` may carry any value.
+    pub msg: Value,
     pub rc: Option<i64>,
     pub stdout: String,
     pub stderr: String,
@@ -30,8 +47,9 @@ pub struct TaskRecord {
     pub display: Option<Value>,
     /// The register-style result object.
     pub result: Value,
+    /// One entry per loop item (empty without a loop).
+    pub items: Vec<ItemRecord>,
 }
-
 /// Per-host counters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Recap {
@@ -100,15 +118,15 @@ impl Listener for Silent {}
 pub fn execute(payload: &Payload, opts: &Options, listener: &mut dyn Listener) -> RunSummary {
     let started = SystemTime::now();
     let clock = Instant::now();
-    let mut runner = Runner {
+    let mut state = HostState {
         payload,
         opts,
         host: opts.host_name().to_string(),
         registered: Vec::new(),
-        play_vars: Vec::new(),
+        facts: FactCache::new(),
     };
     let mut summary = RunSummary {
-        host: runner.host.clone(),
+        host: state.host.clone(),
         started_at: time::iso8601_utc(started),
         duration_ms: 0,
         tasks: Vec::new(),
@@ -116,7 +134,7 @@ pub fn execute(payload: &Payload, opts: &Options, listener: &mut dyn Listener) -
         recap: Recap::default(),
     };
     for play in &payload.plays {
-        if !runner.run_play(play, &mut summary, listener) {
+        if !run_play(&mut state, play, &mut summary, listener) {
             break;
         }
     }
@@ -124,135 +142,367 @@ pub fn execute(payload: &Payload, opts: &Options, listener: &mut dyn Listener) -
     summary
 }
 
-struct Runner<'a> {
-    payload: &'a Payload,
-    opts: &'a Options,
-    host: String,
-    registered: Vec<(String, Value)>,
-    play_vars: Vec<(String, Value)>,
-}
-
-impl Runner<'_> {
-    /// Runs one play; returns false when the host failed and must stop.
-    fn run_play(
-        &mut self,
-        play: &Play,
-        summary: &mut RunSummary,
-        listener: &mut dyn Listener,
-    ) -> bool {
-        listener.play_start(play);
-        self.play_vars.clone_from(&play.vars);
-        let mut notified = vec![false; play.handlers.len()];
-        for task in &play.tasks {
-            let record = self.run_task(task, false, listener);
-            let keep_going = finish(play, task, record, &mut notified, summary);
-            if !keep_going {
+/// Runs one play; returns false when the host failed and must stop.
+fn run_play<'a>(
+    state: &mut HostState<'a>,
+    play: &'a Play,
+    summary: &mut RunSummary,
+    listener: &mut dyn Listener,
+) -> bool {
+    listener.play_start(play);
+    let mut notified = vec![false; play.handlers.len()];
+    for task in &play.tasks {
+        // As in ansible-playbook, a task outside the tag selection is not shown or counted.
+        if !tags::task_selected(task, state.opts) {
+            continue;
+        }
+        let record = run_task(state, play, task, false, listener);
+        if !finish(play, task, record, &mut notified, summary) {
+            return false;
+        }
+    }
+    // Flagged handlers run once each, in handler-list order; a handler
+    // may notify further handlers, picked up by another pass.
+    let mut done = vec![false; play.handlers.len()];
+    loop {
+        let mut ran = false;
+        for (i, handler) in play.handlers.iter().enumerate() {
+            let flagged = notified.get(i).copied().unwrap_or(false);
+            if !flagged || done.get(i).copied().unwrap_or(true) {
+                continue;
+            }
+            if let Some(slot) = done.get_mut(i) {
+                *slot = true;
+            }
+            ran = true;
+            let record = run_task(state, play, handler, true, listener);
+            if !finish(play, handler, record, &mut notified, summary) {
                 return false;
             }
         }
-        // Flagged handlers run once each, in handler-list order; a handler
-        // may notify further handlers, picked up by another pass.
-        let mut done = vec![false; play.handlers.len()];
-        loop {
-            let mut ran = false;
-            for (i, handler) in play.handlers.iter().enumerate() {
-                let flagged = notified.get(i).copied().unwrap_or(false);
-                if !flagged || done.get(i).copied().unwrap_or(true) {
-                    continue;
-                }
-                if let Some(slot) = done.get_mut(i) {
-                    *slot = true;
-                }
-                ran = true;
-                let record = self.run_task(handler, true, listener);
-                if !finish(play, handler, record, &mut notified, summary) {
-                    return false;
-                }
-            }
-            if !ran {
-                return true;
-            }
+        if !ran {
+            return true;
         }
-    }
-
-    fn run_task(&mut self, task: &Task, handler: bool, listener: &mut dyn Listener) -> TaskRecord {
-        listener.task_start(task, handler);
-        let clock = Instant::now();
-        let outcome = match self.skip_reason(task, handler) {
-            Some(reason) => Outcome::skipped(reason),
-            None => {
-                let outcome = {
-                    let lookup = |name: &str| self.lookup(name, task);
-                    let ctx = ModuleContext {
-                        check_mode: task.check_mode.unwrap_or(self.opts.check),
-                        verbosity: self.opts.verbosity,
-                        lookup: &lookup,
-                    };
-                    modules::run(&task.module, &task.args, &ctx)
-                };
-                if let Some(name) = &task.register {
-                    set_var(&mut self.registered, name.clone(), outcome.result_object());
-                }
-                outcome
-            }
-        };
-        let record = TaskRecord {
-            task_id: task.task_id.clone(),
-            name: task.name.clone(),
-            module: task.module.clone(),
-            handler,
-            status: outcome.status,
-            changed: outcome.changed,
-            ignored: outcome.status == Status::Failed && task.ignore_errors,
-            msg: outcome.msg.to_text(),
-            rc: outcome.rc,
-            result: outcome.result_object(),
-            stdout: outcome.stdout,
-            stderr: outcome.stderr,
-            duration_ms: time::millis(clock.elapsed()),
-            display: outcome.display,
-        };
-        listener.task_done(&record);
-        record
-    }
-
-    /// Why a task is not run at all (tags and host targeting).
-    fn skip_reason(&self, task: &Task, handler: bool) -> Option<&'static str> {
-        if !handler && !tags::task_selected(task, self.opts) {
-            return Some("Skipped by tag selection");
-        }
-        if !task.host_patterns.is_empty() && !hosts::matches_any(&task.host_patterns, &self.host) {
-            return Some("Host does not match the task's host pattern");
-        }
-        if self.opts.host.is_some() && !task.hosts.is_empty() && !task.hosts.contains(&self.host) {
-            return Some("Host is not targeted by this task");
-        }
-        None
-    }
-
-    /// Ansible's precedence: extra vars > registered results > task vars >
-    /// play vars > plan variables > magic variables.
-    fn lookup(&self, name: &str, task: &Task) -> Option<Value> {
-        find(&self.opts.extra_vars, name)
-            .or_else(|| find(&self.registered, name))
-            .or_else(|| find(&task.vars, name))
-            .or_else(|| find(&self.play_vars, name))
-            .or_else(|| find(&self.payload.variables, name))
-            .cloned()
-            .or_else(|| match name {
-                "inventory_hostname" => Some(Value::str(&self.host)),
-                "inventory_hostname_short" => {
-                    Some(Value::str(self.host.split('.').next().unwrap_or_default()))
-                }
-                "ansible_check_mode" => Some(Value::Bool(self.opts.check)),
-                "ansible_verbosity" => Some(Value::Int(i64::from(self.opts.verbosity))),
-                _ => None,
-            })
     }
 }
 
-fn find<'v>(vars: &'v [(String, Value)], name: &str) -> Option<&'v Value> {
-    vars.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v)
+fn run_task<'a>(
+    state: &mut HostState<'a>,
+    play: &'a Play,
+    task: &'a Task,
+    handler: bool,
+    listener: &mut dyn Listener,
+) -> TaskRecord {
+    listener.task_start(task, handler);
+    let clock = Instant::now();
+    let (outcome, items) = match skip_reason(state, task) {
+        Some(reason) => (Outcome::skipped(reason), Vec::new()),
+        None => {
+            let (outcome, items) = run_items(state, play, task);
+            if let Some(name) = &task.register {
+                set_var(&mut state.registered, name.clone(), outcome.result_object());
+            }
+            if task.module_is("set_fact") && outcome.status != Status::Failed {
+                for (name, value) in outcome.facts() {
+                    set_var(&mut state.registered, name, value);
+                }
+            }
+            (outcome, items)
+        }
+    };
+    let mut record = TaskRecord {
+        task_id: task.task_id.clone(),
+        name: task.name.clone(),
+        module: task.module.clone(),
+        handler,
+        status: outcome.status,
+        changed: outcome.changed,
+        ignored: outcome.status == Status::Failed && task.ignore_errors,
+        msg: outcome.msg.clone(),
+        rc: outcome.rc,
+        result: outcome.result_object(),
+        stdout: outcome.stdout,
+        stderr: outcome.stderr,
+        duration_ms: time::millis(clock.elapsed()),
+        display: outcome.display,
+        items,
+    };
+    if task.no_log {
+        censor(&mut record);
+    }
+    listener.task_done(&record);
+    record
+}
+
+/// What Ansible prints instead of a `no_log` task's output.
+pub const CENSORED: &str =
+    "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
+
+fn censor(record: &mut TaskRecord) {
+    record.msg = Value::str(CENSORED);
+    record.stdout.clear();
+    record.stderr.clear();
+    record.display = None;
+    record.result = obj([
+        ("censored", Value::str(CENSORED)),
+        ("changed", Value::Bool(record.changed)),
+    ]);
+    for item in &mut record.items {
+        item.msg = Value::str(CENSORED);
+        item.display = None;
+        item.label = "None".to_string();
+    }
+}
+
+/// Why a selected task is not run on this host.
+fn skip_reason(state: &HostState, task: &Task) -> Option<&'static str> {
+    if !task.host_patterns.is_empty() && !hosts::matches_any(&task.host_patterns, &state.host) {
+        return Some("Host does not match the task's host pattern");
+    }
+    if state.opts.host.is_some() && !task.hosts.is_empty() && !task.hosts.contains(&state.host) {
+        return Some("Host is not targeted by this task");
+    }
+    None
+}
+
+/// Runs the task once, or once per loop item, and folds the item results.
+fn run_items<'a>(
+    state: &mut HostState<'a>,
+    play: &'a Play,
+    task: &'a Task,
+) -> (Outcome, Vec<ItemRecord>) {
+    let Some(spec) = &task.loop_ else {
+        return (run_once(state, play, task, Vec::new()), Vec::new());
+    };
+    let items = {
+        let scope = Scope::new(state, Some(play), Some(task));
+        match scope.render(&spec.items.value, &spec.items.templates) {
+            Ok(value) => loop_items(spec.kind, value),
+            Err(e) => Err(undefined_option(&e)),
+        }
+    };
+    let items = match items {
+        Ok(items) => items,
+        Err(msg) => return (Outcome::failed(msg), Vec::new()),
+    };
+    let mut records = Vec::with_capacity(items.len());
+    let total = items.len();
+    for (index, item) in items.into_iter().enumerate() {
+        let locals = vec![
+            ("item".to_string(), item.clone()),
+            ("ansible_loop_var".to_string(), Value::str("item")),
+            ("ansible_index_var".to_string(), Value::Null),
+            ("ansible_loop".to_string(), loop_info(index, total)),
+        ];
+        let outcome = run_once(state, play, task, locals);
+        let mut result = outcome.result_object();
+        if let Value::Object(members) = &mut result {
+            members.push(("item".to_string(), item.clone()));
+            members.push(("ansible_loop_var".to_string(), Value::str("item")));
+        }
+        records.push(ItemRecord {
+            label: jinja::Value::from_json(&item)
+                .repr()
+                .unwrap_or_else(|_| item.to_compact()),
+            status: outcome.status,
+            changed: outcome.changed,
+            msg: outcome.msg,
+            display: outcome.display,
+            result,
+        });
+    }
+    (fold_items(&records), records)
+}
+
+/// The list a loop walks: `loop` takes a list; `with_items` flattens one level.
+fn loop_items(kind: LoopKind, value: Value) -> Result<Vec<Value>, String> {
+    match (kind, value) {
+        (_, Value::Array(items)) if kind == LoopKind::Loop => Ok(items),
+        (LoopKind::Loop, other) => Err(format!(
+            "Invalid data passed to 'loop', it requires a list, got this instead: {}. Hint: \
+             If you passed a list/dict of just one element, try adding wantlist=True to your \
+             lookup invocation or use q/query instead of lookup.",
+            jinja::Value::from_json(&other)
+                .to_str()
+                .unwrap_or_else(|_| other.to_compact())
+        )),
+        (LoopKind::WithItems, Value::Array(items)) => Ok(items
+            .into_iter()
+            .flat_map(|item| match item {
+                Value::Array(inner) => inner,
+                other => vec![other],
+            })
+            .collect()),
+        (LoopKind::WithItems, Value::Null) => Ok(Vec::new()),
+        (LoopKind::WithItems, other) => Ok(vec![other]),
+    }
+}
+
+fn loop_info(index: usize, total: usize) -> Value {
+    let int = |n: usize| Value::Int(i64::try_from(n).unwrap_or(i64::MAX));
+    obj([
+        ("index", int(index + 1)),
+        ("index0", int(index)),
+        ("revindex", int(total - index)),
+        ("revindex0", int(total - index - 1)),
+        ("first", Value::Bool(index == 0)),
+        ("last", Value::Bool(index + 1 == total)),
+        ("length", int(total)),
+    ])
+}
+
+/// The task-level result of a loop, as Ansible folds its items.
+fn fold_items(items: &[ItemRecord]) -> Outcome {
+    let failed = items.iter().any(|i| i.status == Status::Failed);
+    let changed = items.iter().any(|i| i.changed);
+    let skipped = !items.is_empty() && items.iter().all(|i| i.status == Status::Skipped);
+    let status = if failed {
+        Status::Failed
+    } else if skipped {
+        Status::Skipped
+    } else if changed {
+        Status::Changed
+    } else {
+        Status::Ok
+    };
+    let msg = if failed {
+        "One or more items failed"
+    } else if skipped {
+        "All items skipped"
+    } else {
+        "All items completed"
+    };
+    let mut outcome = Outcome::new(status, changed, msg);
+    outcome.extra.push((
+        "results".to_string(),
+        Value::Array(items.iter().map(|i| i.result.clone()).collect()),
+    ));
+    outcome
+}
+
+/// One run of the task's module: `when`, arguments, module, `changed_when`, `failed_when`.
+fn run_once<'a>(
+    state: &HostState<'a>,
+    play: &'a Play,
+    task: &'a Task,
+    locals: Vec<(String, Value)>,
+) -> Outcome {
+    let mut scope = Scope::new(state, Some(play), Some(task));
+    scope.locals = locals;
+    for (i, condition) in task.when.iter().enumerate() {
+        let source = task.when_sources.get(i).map_or("", String::as_str);
+        match jinja::eval_condition(condition, &scope) {
+            Ok(true) => {}
+            Ok(false) => {
+                // Ansible's skip result: no msg, the reason and the condition that was false.
+                let mut skipped = Outcome::skipped("");
+                skipped.msg = Value::Null;
+                skipped.extra.push((
+                    "skip_reason".to_string(),
+                    Value::str("Conditional result was False"),
+                ));
+                skipped
+                    .extra
+                    .push(("false_condition".to_string(), Value::str(source)));
+                return skipped;
+            }
+            Err(e) => {
+                return Outcome::failed(format!(
+                    "The conditional check '{source}' failed. The error was: error while \
+                     evaluating conditional ({source}): {}",
+                    e.message
+                ))
+            }
+        }
+    }
+    let mut args = match scope.render(&task.args, &task.arg_templates) {
+        Ok(args) => args,
+        Err(e) => return Outcome::failed(undefined_option(&e)),
+    };
+    remove_omitted(&mut args);
+    let evaluate = |key: &str, index: usize| -> Result<Value, String> {
+        let expr = task
+            .expressions
+            .iter()
+            .find(|e| e.key == key)
+            .and_then(|e| e.exprs.get(index))
+            .ok_or_else(|| format!("no expression {key}[{index}]"))?;
+        jinja::eval(expr, &scope)
+            .and_then(|v| v.to_json())
+            .map_err(|e| e.message)
+    };
+    let lookup = |name: &str| scope.json(name).ok().flatten();
+    let ctx = ModuleContext {
+        check_mode: task.check_mode.unwrap_or(state.opts.check),
+        verbosity: state.opts.verbosity,
+        lookup: &lookup,
+        evaluate: &evaluate,
+        expressions: &task.expressions,
+        facts: &state.facts,
+    };
+    let mut outcome = modules::run(&task.module, &args, &ctx);
+    if outcome.status == Status::Skipped {
+        return outcome;
+    }
+    if let Some(conditions) = &task.changed_when {
+        scope.locals.extend(own_result(task, &outcome));
+        match all_hold(conditions, &scope) {
+            Ok(changed) => {
+                outcome.changed = changed;
+                if outcome.status != Status::Failed {
+                    outcome.status = if changed { Status::Changed } else { Status::Ok };
+                }
+            }
+            Err(e) => return Outcome::failed(e.message),
+        }
+    }
+    if let Some(conditions) = &task.failed_when {
+        scope.locals.extend(own_result(task, &outcome));
+        match all_hold(conditions, &scope) {
+            Ok(failed) => {
+                outcome.status = if failed {
+                    Status::Failed
+                } else if outcome.changed {
+                    Status::Changed
+                } else {
+                    Status::Ok
+                };
+                outcome
+                    .extra
+                    .push(("failed_when_result".to_string(), Value::Bool(failed)));
+            }
+            Err(e) => return Outcome::failed(e.message),
+        }
+    }
+    outcome
+}
+
+/// The task's result bound to its `register` name, for `changed_when`/`failed_when`.
+fn own_result(task: &Task, outcome: &Outcome) -> Option<(String, Value)> {
+    task.register
+        .as_ref()
+        .map(|name| (name.clone(), outcome.result_object()))
+}
+
+fn all_hold(conditions: &[Expr], scope: &Scope) -> Result<bool, EvalError> {
+    for condition in conditions {
+        if !jinja::eval_condition(condition, scope)? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Ansible's message for an argument that could not be rendered.
+fn undefined_option(e: &EvalError) -> String {
+    if e.message.contains("is undefined") || e.message.contains("has no attribute") {
+        format!(
+            "The task includes an option with an undefined variable. The error was: {}",
+            e.message
+        )
+    } else {
+        format!("Error while rendering a template: {}", e.message)
+    }
 }
 
 /// Records a result, flags notified handlers; returns false when the host

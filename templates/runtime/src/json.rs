@@ -11,8 +11,9 @@ use std::fmt::Write as _;
 pub const MAX_DEPTH: usize = 256;
 
 /// A JSON value.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub enum Value {
+    #[default]
     Null,
     Bool(bool),
     Int(i64),

@@ -8,10 +8,12 @@ pub mod cli;
 pub mod executor;
 pub mod facts;
 pub mod hosts;
+pub mod jinja;
 pub mod json;
 pub mod modules;
 pub mod payload;
 pub mod report;
+pub mod scope;
 pub mod tags;
 pub mod time;
 

@@ -1,38 +1,123 @@
 //! Decoding of the embedded execution plan into typed structures.
 
+use crate::jinja::{Expr, Template};
 use crate::json::{self, Value};
 
 /// The only payload format this runtime understands.
-pub const SUPPORTED_FORMAT: i64 = 1;
+pub const SUPPORTED_FORMAT: i64 = 2;
+
+/// One step of the path from a value's root to a templated string inside it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PathPart {
+    Key(String),
+    Index(usize),
+}
+
+/// A template and where its rendered value goes.
+#[derive(Debug, Clone)]
+pub struct Placed {
+    pub path: Vec<PathPart>,
+    pub template: Template,
+}
+
+/// A JSON value some of whose strings are templates (rendered at use).
+#[derive(Debug, Clone)]
+pub struct Templated {
+    pub value: Value,
+    pub templates: Vec<Placed>,
+}
+
+/// Variables by name, some of them templated (rendered lazily, when read).
+#[derive(Debug, Clone, Default)]
+pub struct VarTable {
+    pub values: Vec<(String, Value)>,
+    pub templates: Vec<Placed>,
+}
+
+impl VarTable {
+    /// The templates that belong to variable `name`, with the name dropped from their paths.
+    pub fn templates_of<'a>(
+        &'a self,
+        name: &'a str,
+    ) -> impl Iterator<Item = (&'a [PathPart], &'a Template)> {
+        self.templates
+            .iter()
+            .filter_map(move |p| match p.path.split_first() {
+                Some((PathPart::Key(k), rest)) if k == name => Some((rest, &p.template)),
+                _ => None,
+            })
+    }
+}
+
+/// `loop:` or `with_items:` (which flattens one level).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoopKind {
+    Loop,
+    WithItems,
+}
+
+#[derive(Debug, Clone)]
+pub struct Loop {
+    pub kind: LoopKind,
+    pub items: Templated,
+}
+
+/// A module argument holding bare expressions (`assert`'s `that`, `debug`'s `var`).
+#[derive(Debug, Clone)]
+pub struct ExprArg {
+    pub key: String,
+    /// The source text of each expression, as written in the plan.
+    pub sources: Vec<String>,
+    pub exprs: Vec<Expr>,
+    /// The plan gave one string rather than a list.
+    pub single: bool,
+}
+
+/// Which facts the plan reads.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FactList {
+    All,
+    Names(Vec<String>),
+}
 
 /// A decoded payload.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Payload {
     pub plan_name: String,
     pub plan_hash: String,
-    pub variables: Vec<(String, Value)>,
+    pub variables: VarTable,
+    pub facts: FactList,
     pub plays: Vec<Play>,
     /// The document as parsed, for `--dump-plan`.
     pub raw: Value,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Play {
     pub play_id: String,
     pub name: String,
     pub hosts: Vec<String>,
     pub strategy: String,
-    pub vars: Vec<(String, Value)>,
+    pub vars: VarTable,
     pub tasks: Vec<Task>,
     pub handlers: Vec<Task>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct Task {
     pub task_id: String,
     pub name: String,
     pub module: String,
     pub args: Value,
+    pub arg_templates: Vec<Placed>,
+    pub expressions: Vec<ExprArg>,
+    /// `when:` conditions (all must hold) and their source text.
+    pub when: Vec<Expr>,
+    pub when_sources: Vec<String>,
+    pub loop_: Option<Loop>,
+    pub changed_when: Option<Vec<Expr>>,
+    pub failed_when: Option<Vec<Expr>>,
+    pub no_log: bool,
     pub tags: Vec<String>,
     pub skip_tags: Vec<String>,
     pub notify: Vec<String>,
@@ -41,7 +126,7 @@ pub struct Task {
     pub check_mode: Option<bool>,
     pub ignore_errors: bool,
     pub register: Option<String>,
-    pub vars: Vec<(String, Value)>,
+    pub vars: VarTable,
 }
 
 /// Parses and validates payload bytes. Errors are complete messages.
@@ -68,10 +153,11 @@ pub fn from_value(raw: Value) -> Result<Payload, String> {
         ),
         Some(other) => return Err(type_error("plan", "object", other)),
     };
-    let variables = match raw.get("variables") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Object(members)) => members.clone(),
-        Some(other) => return Err(type_error("variables", "object", other)),
+    let variables = var_table(&raw, "variables", "var_templates", "")?;
+    let facts = match raw.get("facts") {
+        None | Some(Value::Null) => FactList::Names(Vec::new()),
+        Some(Value::Array(items)) if items.iter().any(|i| i.as_str() == Some("*")) => FactList::All,
+        Some(_) => FactList::Names(string_list(&raw, "facts", "")?),
     };
     let plays = match raw.get("plays") {
         Some(Value::Array(items)) => items
@@ -86,6 +172,7 @@ pub fn from_value(raw: Value) -> Result<Payload, String> {
         plan_name,
         plan_hash,
         variables,
+        facts,
         plays,
         raw,
     })
@@ -100,7 +187,7 @@ fn decode_play(value: &Value, path: &str) -> Result<Play, String> {
         name: string_or(value, "name", path, "")?,
         hosts: string_list(value, "hosts", path)?,
         strategy: string_or(value, "strategy", path, "linear")?,
-        vars: object_entries(value, "vars", path)?,
+        vars: var_table(value, "vars", "var_templates", path)?,
         tasks: task_list(value, "tasks", path)?,
         handlers: task_list(value, "handlers", path)?,
     })
@@ -150,8 +237,155 @@ fn decode_task(value: &Value, path: &str) -> Result<Task, String> {
         check_mode: opt_bool(value, "check_mode", path)?,
         ignore_errors: opt_bool(value, "ignore_errors", path)?.unwrap_or(false),
         register: opt_string(value, "register", path)?.filter(|r| !r.is_empty()),
-        vars: object_entries(value, "vars", path)?,
+        vars: var_table(value, "vars", "var_templates", path)?,
+        arg_templates: placed_list(value.get("arg_templates"), &format!("{path}.arg_templates"))?,
+        expressions: expr_args(value, path)?,
+        when: expr_list(value.get("when"), &format!("{path}.when"))?,
+        when_sources: string_list(value, "when_sources", path)?,
+        loop_: decode_loop(value.get("loop"), &format!("{path}.loop"))?,
+        changed_when: opt_expr_list(value, "changed_when", path)?,
+        failed_when: opt_expr_list(value, "failed_when", path)?,
+        no_log: opt_bool(value, "no_log", path)?.unwrap_or(false),
     })
+}
+
+impl Task {
+    /// Whether this task runs `name` (short or `ansible.builtin.`/`ansible.legacy.` name).
+    pub fn module_is(&self, name: &str) -> bool {
+        let short = self
+            .module
+            .strip_prefix("ansible.builtin.")
+            .or_else(|| self.module.strip_prefix("ansible.legacy."))
+            .unwrap_or(&self.module);
+        short == name
+    }
+}
+
+fn var_table(value: &Value, key: &str, templates: &str, path: &str) -> Result<VarTable, String> {
+    let at = |k: &str| {
+        if path.is_empty() {
+            k.to_string()
+        } else {
+            format!("{path}.{k}")
+        }
+    };
+    Ok(VarTable {
+        values: object_entries(value, key, path)?,
+        templates: placed_list(value.get(templates), &at(templates))?,
+    })
+}
+
+fn placed_list(value: Option<&Value>, path: &str) -> Result<Vec<Placed>, String> {
+    let items = match value {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Array(items)) => items,
+        Some(other) => return Err(type_error(path, "array", other)),
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let here = format!("{path}[{i}]");
+            let (Some(Value::Array(parts)), Some(ir), 2) = (
+                item.as_array().and_then(|a| a.first()),
+                item.as_array().and_then(|a| a.get(1)),
+                item.as_array().map_or(0, <[Value]>::len),
+            ) else {
+                return Err(format!(
+                    "invalid payload: {here}: expected [path, template]"
+                ));
+            };
+            let path = parts
+                .iter()
+                .map(|p| match p {
+                    Value::Str(k) => Ok(PathPart::Key(k.clone())),
+                    Value::Int(n) if *n >= 0 => {
+                        Ok(PathPart::Index(usize::try_from(*n).unwrap_or(usize::MAX)))
+                    }
+                    other => Err(type_error(&here, "path of keys and indexes", other)),
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let template =
+                Template::decode(ir).map_err(|e| format!("invalid payload: {here}: {e}"))?;
+            Ok(Placed { path, template })
+        })
+        .collect()
+}
+
+fn decode_expr(ir: &Value, path: &str) -> Result<Expr, String> {
+    Expr::decode(ir).map_err(|e| format!("invalid payload: {path}: {e}"))
+}
+
+fn expr_list(value: Option<&Value>, path: &str) -> Result<Vec<Expr>, String> {
+    match value {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(i, ir)| decode_expr(ir, &format!("{path}[{i}]")))
+            .collect(),
+        Some(other) => Err(type_error(path, "array of expressions", other)),
+    }
+}
+
+fn opt_expr_list(value: &Value, key: &str, path: &str) -> Result<Option<Vec<Expr>>, String> {
+    match value.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        some => expr_list(some, &format!("{path}.{key}")).map(Some),
+    }
+}
+
+fn expr_args(task: &Value, path: &str) -> Result<Vec<ExprArg>, String> {
+    let entries = object_entries(task, "expressions", path)?;
+    let args = task.get("args");
+    entries
+        .into_iter()
+        .map(|(key, ir)| {
+            let here = format!("{path}.expressions.{key}");
+            // One expression is itself an array starting with its tag; a list is an array of those.
+            let single = matches!(ir.as_array().and_then(|a| a.first()), Some(Value::Str(_)));
+            let exprs = if single {
+                vec![decode_expr(&ir, &here)?]
+            } else {
+                expr_list(Some(&ir), &here)?
+            };
+            let sources = match args.and_then(|a| a.get(&key)) {
+                Some(Value::Str(s)) => vec![s.clone()],
+                Some(Value::Array(items)) => items.iter().map(Value::to_text).collect(),
+                _ => Vec::new(),
+            };
+            Ok(ExprArg {
+                key,
+                sources,
+                exprs,
+                single,
+            })
+        })
+        .collect()
+}
+
+fn decode_loop(value: Option<&Value>, path: &str) -> Result<Option<Loop>, String> {
+    let spec = match value {
+        None | Some(Value::Null) => return Ok(None),
+        Some(spec @ Value::Object(_)) => spec,
+        Some(other) => return Err(type_error(path, "object", other)),
+    };
+    let kind = match spec.get("kind").and_then(Value::as_str) {
+        Some("loop") => LoopKind::Loop,
+        Some("with_items") => LoopKind::WithItems,
+        _ => {
+            return Err(format!(
+                "invalid payload: {path}.kind: expected \"loop\" or \"with_items\""
+            ))
+        }
+    };
+    Ok(Some(Loop {
+        kind,
+        items: Templated {
+            value: spec.get("value").cloned().unwrap_or(Value::Null),
+            templates: placed_list(spec.get("templates"), &format!("{path}.templates"))?,
+        },
+    }))
 }
 
 /// An optional object field as its (key, value) entries, in order.
@@ -216,7 +450,7 @@ mod tests {
     use super::*;
 
     const FULL: &str = r#"{
-      "format": 1,
+      "format": 2,
       "plan": {"name": "site", "hash": "abcdef0123456789"},
       "variables": {"x": 1, "y": "two"},
       "plays": [{
@@ -236,7 +470,7 @@ mod tests {
         let p = decode(FULL.as_bytes()).unwrap();
         assert_eq!(p.plan_name, "site");
         assert_eq!(p.plan_hash, "abcdef0123456789");
-        assert_eq!(p.variables.len(), 2);
+        assert_eq!(p.variables.values.len(), 2);
         let play = &p.plays[0];
         assert_eq!(play.name, "Play one");
         assert_eq!(play.hosts, ["all"]);
@@ -256,10 +490,10 @@ mod tests {
 
     #[test]
     fn refuses_other_formats() {
-        let err = decode(br#"{"format": 2, "plays": []}"#).unwrap_err();
-        assert_eq!(err, "unsupported payload format 2");
-        let err = decode(br#"{"format": "1", "plays": []}"#).unwrap_err();
-        assert_eq!(err, "unsupported payload format \"1\"");
+        let err = decode(br#"{"format": 1, "plays": []}"#).unwrap_err();
+        assert_eq!(err, "unsupported payload format 1");
+        let err = decode(br#"{"format": "2", "plays": []}"#).unwrap_err();
+        assert_eq!(err, "unsupported payload format \"2\"");
         let err = decode(br#"{"plays": []}"#).unwrap_err();
         assert_eq!(err, "unsupported payload format (missing)");
     }
@@ -267,28 +501,28 @@ mod tests {
     #[test]
     fn reports_type_errors_with_paths() {
         let err =
-            decode(br#"{"format": 1, "plays": [{"tasks": [{"module": "debug", "tags": [1]}]}]}"#)
+            decode(br#"{"format": 2, "plays": [{"tasks": [{"module": "debug", "tags": [1]}]}]}"#)
                 .unwrap_err();
         assert_eq!(
             err,
             "invalid payload: plays[0].tasks[0].tags[0]: expected string, found integer"
         );
-        let err = decode(br#"{"format": 1, "plays": [{"tasks": [{"name": "x"}]}]}"#).unwrap_err();
+        let err = decode(br#"{"format": 2, "plays": [{"tasks": [{"name": "x"}]}]}"#).unwrap_err();
         assert_eq!(
             err,
             "invalid payload: plays[0].tasks[0]: missing module name"
         );
         let err = decode(br#"[1]"#).unwrap_err();
         assert!(err.contains("expected object, found array"));
-        let err = decode(br#"{"format": 1}"#).unwrap_err();
+        let err = decode(br#"{"format": 2}"#).unwrap_err();
         assert!(err.contains("missing field \"plays\""));
-        let err = decode(b"{\"format\": 1,").unwrap_err();
+        let err = decode(b"{\"format\": 2,").unwrap_err();
         assert!(err.starts_with("payload is not valid JSON: "));
     }
 
     #[test]
     fn task_name_defaults_to_module() {
-        let p = decode(br#"{"format": 1, "plays": [{"tasks": [{"module": "debug"}]}]}"#).unwrap();
+        let p = decode(br#"{"format": 2, "plays": [{"tasks": [{"module": "debug"}]}]}"#).unwrap();
         assert_eq!(p.plays[0].tasks[0].name, "debug");
         assert_eq!(p.plays[0].tasks[0].args, Value::Object(vec![]));
     }

@@ -70,12 +70,15 @@ impl Listener for TextReporter<'_> {
 
 /// The lines printed for one finished task.
 pub fn result_line(record: &TaskRecord, host: &str, verbosity: u32) -> String {
+    if !record.items.is_empty() {
+        return item_lines(record, host);
+    }
     match record.status {
         Status::Skipped => format!("skipping: [{host}]\n"),
         Status::Failed => {
             let mut details = vec![
                 ("changed".to_string(), Value::Bool(record.changed)),
-                ("msg".to_string(), Value::str(&record.msg)),
+                ("msg".to_string(), record.msg.clone()),
             ];
             if let Some(rc) = record.rc {
                 details.push(("rc".to_string(), Value::Int(rc)));
@@ -109,6 +112,59 @@ pub fn result_line(record: &TaskRecord, host: &str, verbosity: u32) -> String {
             }
         }
     }
+}
+
+/// One line per loop item, as ansible-playbook prints them.
+fn item_lines(record: &TaskRecord, host: &str) -> String {
+    let mut text = String::new();
+    for item in &record.items {
+        let label = &item.label;
+        let line = match item.status {
+            Status::Skipped => format!("skipping: [{host}] => (item={label}) \n"),
+            Status::Failed => {
+                let mut members: Vec<(String, Value)> = item
+                    .result
+                    .as_object()
+                    .unwrap_or_default()
+                    .iter()
+                    .filter(|(k, v)| {
+                        k == "msg"
+                            || k == "changed"
+                            || k == "item"
+                            || k == "rc"
+                            || (k == "stderr" && !v.to_text().is_empty())
+                    })
+                    .cloned()
+                    .collect();
+                members.sort_by(|a, b| a.0.cmp(&b.0));
+                format!(
+                    "failed: [{host}] (item={label}) => {}\n",
+                    Value::Object(members).to_spaced()
+                )
+            }
+            Status::Ok | Status::Changed => {
+                let status = if item.status == Status::Changed {
+                    "changed"
+                } else {
+                    "ok"
+                };
+                match &item.display {
+                    Some(display) => format!(
+                        "{status}: [{host}] => (item={label}) => {}\n",
+                        display.to_pretty(4)
+                    ),
+                    None => format!("{status}: [{host}] => (item={label})\n"),
+                }
+            }
+        };
+        text.push_str(&line);
+    }
+    match record.status {
+        Status::Skipped => text.push_str(&format!("skipping: [{host}]\n")),
+        Status::Failed if record.ignored => text.push_str("...ignoring\n"),
+        _ => {}
+    }
+    text
 }
 
 /// Result object for `-v` output, keys sorted as Ansible prints them.
@@ -187,18 +243,25 @@ pub fn json_report(payload: &Payload, opts: &Options, summary: &RunSummary) -> V
 }
 
 fn record_json(record: &TaskRecord) -> Value {
-    obj([
+    let mut json = obj([
         ("task_id", Value::str(&record.task_id)),
         ("name", Value::str(&record.name)),
         ("module", Value::str(&record.module)),
         ("status", Value::str(record.status.as_str())),
         ("changed", Value::Bool(record.changed)),
-        ("msg", Value::str(&record.msg)),
+        ("ignored", Value::Bool(record.ignored)),
+        ("msg", record.msg.clone()),
         ("rc", record.rc.map_or(Value::Null, Value::Int)),
         ("stdout", Value::str(&record.stdout)),
         ("stderr", Value::str(&record.stderr)),
         ("duration_ms", Value::Int(record.duration_ms)),
-    ])
+    ]);
+    if let (Value::Object(members), Some(results)) = (&mut json, record.result.get("results")) {
+        if !record.items.is_empty() {
+            members.push(("results".to_string(), results.clone()));
+        }
+    }
+    json
 }
 
 /// `--list-tasks` output in ansible-playbook's layout (tag selection applied).
@@ -240,7 +303,7 @@ mod tests {
             status,
             changed: status == Status::Changed,
             ignored: false,
-            msg: String::new(),
+            msg: Value::str(""),
             rc: Some(0),
             stdout: "out".into(),
             stderr: String::new(),
@@ -252,6 +315,7 @@ mod tests {
                 ("stdout", Value::str("out")),
                 ("rc", Value::Int(0)),
             ]),
+            items: Vec::new(),
         }
     }
 
@@ -279,7 +343,7 @@ mod tests {
             "changed: [h] => {\"changed\": true, \"rc\": 0, \"stdout\": \"out\"}\n"
         );
         let mut failed = record(Status::Failed);
-        failed.msg = "non-zero return code".into();
+        failed.msg = Value::str("non-zero return code");
         failed.rc = Some(1);
         failed.stderr = "bad \"x\"".into();
         failed.ignored = true;

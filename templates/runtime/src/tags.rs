@@ -98,16 +98,9 @@ mod tests {
             task_id: "t".into(),
             name: "t".into(),
             module: "debug".into(),
-            args: crate::json::Value::Null,
             tags: v("a"),
             skip_tags: v("b"),
-            notify: vec![],
-            hosts: vec![],
-            host_patterns: vec![],
-            check_mode: None,
-            ignore_errors: false,
-            register: None,
-            vars: vec![],
+            ..Task::default()
         };
         let mut opts = Options::default();
         assert!(task_selected(&task, &opts));

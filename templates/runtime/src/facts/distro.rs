@@ -17,8 +17,14 @@ pub(crate) struct DistroFacts {
     pub distribution: String,
     pub version: String,
     pub major_version: Option<String>,
+    pub minor_version: Option<String>,
     pub release: String,
     pub os_family: String,
+    /// `distribution_file_path`, `_variety` and `_parsed`: the release file
+    /// that decided (Linux only).
+    pub file_path: Option<String>,
+    pub file_variety: Option<String>,
+    pub file_parsed: Option<bool>,
 }
 
 /// Characters Ansible strips from release-file contents and some values.
@@ -766,12 +772,14 @@ pub(crate) fn linux_distribution(
             .unwrap_or_else(|| "NA".to_string()),
     );
 
+    let mut file: Option<(&str, &str, Option<bool>)> = None;
     for &(path, name, allow_empty) in OSDIST_LIST {
         if !host.exists(path) {
             continue;
         }
         if allow_empty {
             facts.insert("distribution", name.to_string());
+            file = Some((path, name, None));
             break;
         }
         if host.file_size(path).unwrap_or(0) == 0 {
@@ -782,6 +790,7 @@ pub(crate) fn linux_distribution(
         if let Some(parsed) = parse_dist_file(name, data, path, &facts, &guessed, host) {
             facts.insert("distribution", name.to_string());
             facts.extend(parsed);
+            file = Some((path, name, Some(true)));
             break;
         }
     }
@@ -792,7 +801,11 @@ pub(crate) fn linux_distribution(
         distribution,
         version: facts.remove("distribution_version").unwrap_or_default(),
         major_version: facts.remove("distribution_major_version"),
+        minor_version: facts.remove("distribution_minor_version"),
         release: facts.remove("distribution_release").unwrap_or_default(),
+        file_path: file.map(|f| f.0.to_string()),
+        file_variety: file.map(|f| f.1.to_string()),
+        file_parsed: file.and_then(|f| f.2),
     }
 }
 
@@ -841,7 +854,7 @@ fn parse_dist_file(
         }
         "SUSE" => parse_suse(data, path, collected, host),
         "UnionTech" => parse_uniontech(data),
-        "Debian" => parse_debian(data, path),
+        "Debian" => parse_debian(data, path, host),
         "Mandriva" => parse_mandriva(data),
         "NA" => Some(parse_na(data, collected)),
         "Coreos" => parse_coreos(data, guessed),
@@ -930,6 +943,8 @@ fn parse_amazon(data: &str, path: &str) -> Option<Facts> {
         if let Some(version) = search_quoted(data, "VERSION_ID=\"") {
             out.insert("distribution_version", version.to_string());
             out.insert("distribution_major_version", first_component(version));
+            let minor = version.split('.').nth(1).unwrap_or("NA");
+            out.insert("distribution_minor_version", minor.to_string());
         }
     } else {
         let version = data
@@ -1163,7 +1178,7 @@ fn devuan_pretty_release(data: &str) -> Option<String> {
     None
 }
 
-fn parse_debian(data: &str, path: &str) -> Option<Facts> {
+fn parse_debian(data: &str, path: &str, host: &dyn Host) -> Option<Facts> {
     let mut out = Facts::new();
     let set = |out: &mut Facts, k: &'static str, v: &str| {
         out.insert(k, v.to_string());
@@ -1174,6 +1189,13 @@ fn parse_debian(data: &str, path: &str) -> Option<Facts> {
             out.insert("distribution_release", r);
         }
         // Ansible's last resort (asking dpkg about tzdata) is not run.
+        // The minor version: `(\d+)\.(\d+)` in /etc/debian_version.
+        let debian_version = host.read("/etc/debian_version").unwrap_or_default();
+        for line in debian_version.lines() {
+            if let Some(minor) = dotted_minor(line.trim()) {
+                out.insert("distribution_minor_version", minor);
+            }
+        }
     } else if data.contains("Ubuntu") {
         set(&mut out, "distribution", "Ubuntu");
     } else if data.contains("SteamOS") {
@@ -1232,6 +1254,22 @@ fn parse_debian(data: &str, path: &str) -> Option<Facts> {
         return None;
     }
     Some(out)
+}
+
+/// `re.search(r'(\d+)\.(\d+)', text)`: the digits after the first dot
+/// that follows digits.
+fn dotted_minor(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    (1..b.len()).find_map(|dot| {
+        if b[dot] != b'.' || !b[dot - 1].is_ascii_digit() {
+            return None;
+        }
+        let minor: String = text[dot + 1..]
+            .chars()
+            .take_while(|c| c.is_ascii_digit())
+            .collect();
+        (!minor.is_empty()).then_some(minor)
+    })
 }
 
 /// Release and version of Uos and Deepin.
@@ -1361,9 +1399,13 @@ pub(crate) fn darwin_distribution(
     DistroFacts {
         distribution: "MacOSX".to_string(),
         major_version: version.as_deref().map(first_component),
+        minor_version: None,
         version: version.unwrap_or_else(|| kernel_version.to_string()),
         release: kernel_release.to_string(),
         os_family: "Darwin".to_string(),
+        file_path: None,
+        file_variety: None,
+        file_parsed: None,
     }
 }
 
@@ -1374,8 +1416,12 @@ pub(crate) fn generic_distribution(system: &str, release: &str, version: &str) -
         distribution: system.to_string(),
         version: version.to_string(),
         major_version: None,
+        minor_version: None,
         release: release.to_string(),
         os_family: os_family(system),
+        file_path: None,
+        file_variety: None,
+        file_parsed: None,
     }
 }
 

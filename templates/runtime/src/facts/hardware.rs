@@ -70,6 +70,7 @@ pub(crate) fn linux_cpu_facts(
     let mut cores = OrderedMap::default();
     let (mut zp, mut zmt) = (0i64, 0i64);
     let mut xen_paravirt = false;
+    let mut flags: Option<Vec<Value>> = None;
 
     for line in cpuinfo.trim().lines() {
         let (key, val) = match line.split_once(':') {
@@ -79,6 +80,9 @@ pub(crate) fn linux_cpu_facts(
         if xen && key == "flags" && !val.contains("vme") {
             // Xen paravirt guests hide the vme flag and list CPUs oddly.
             xen_paravirt = true;
+        }
+        if key == "flags" {
+            flags = Some(val.split_whitespace().map(Value::str).collect());
         }
         match key {
             "model name" | "Processor" | "vendor_id" | "cpu" | "Vendor" | "processor" => {
@@ -115,7 +119,7 @@ pub(crate) fn linux_cpu_facts(
                 }
             }
             "# processors" => zp = py_int(val).unwrap_or(zp),
-            "max thread id" => zmt = py_int(val).map(|n| n + 1).unwrap_or(zmt),
+            "max thread id" => zmt = py_int(val).map(|n| n.saturating_add(1)).unwrap_or(zmt),
             "ncpus active" => i = py_int(val).unwrap_or(i),
             _ => {}
         }
@@ -168,14 +172,19 @@ pub(crate) fn linux_cpu_facts(
     if let Some(n) = affinity {
         nproc = n;
     }
-    vec![
+    let mut out = Vec::new();
+    if let Some(flags) = flags {
+        out.push(("flags", Value::Array(flags)));
+    }
+    out.extend([
         ("processor", Value::Array(processor)),
         ("processor_cores", Value::Int(per_socket)),
         ("processor_count", Value::Int(count)),
         ("processor_nproc", Value::Int(nproc)),
         ("processor_threads_per_core", Value::Int(threads)),
         ("processor_vcpus", Value::Int(vcpus)),
-    ]
+    ]);
+    out
 }
 
 /// CPU facts of macOS from sysctl values. Ansible reads them with the
@@ -311,6 +320,91 @@ pub(crate) fn darwin_memory_facts(memsize: Option<i64>, vm_stat: Option<&str>) -
         ("memfree_mb", Value::Int(free)),
         ("memtotal_mb", Value::Int(total)),
     ]
+}
+
+/// Ansible's `DMI_DICT`: fact name and file under `/sys/devices/virtual/dmi/id`.
+const DMI_FILES: [(&str, &str); 18] = [
+    ("bios_date", "bios_date"),
+    ("bios_vendor", "bios_vendor"),
+    ("bios_version", "bios_version"),
+    ("board_asset_tag", "board_asset_tag"),
+    ("board_name", "board_name"),
+    ("board_serial", "board_serial"),
+    ("board_vendor", "board_vendor"),
+    ("board_version", "board_version"),
+    ("chassis_asset_tag", "chassis_asset_tag"),
+    ("chassis_serial", "chassis_serial"),
+    ("chassis_vendor", "chassis_vendor"),
+    ("chassis_version", "chassis_version"),
+    ("form_factor", "chassis_type"),
+    ("product_name", "product_name"),
+    ("product_serial", "product_serial"),
+    ("product_uuid", "product_uuid"),
+    ("product_version", "product_version"),
+    ("system_vendor", "sys_vendor"),
+];
+
+/// SMBIOS chassis types, by number (DSP0134).
+const FORM_FACTOR: [&str; 37] = [
+    "Unknown",
+    "Other",
+    "Unknown",
+    "Desktop",
+    "Low Profile Desktop",
+    "Pizza Box",
+    "Mini Tower",
+    "Tower",
+    "Portable",
+    "Laptop",
+    "Notebook",
+    "Hand Held",
+    "Docking Station",
+    "All In One",
+    "Sub Notebook",
+    "Space-saving",
+    "Lunch Box",
+    "Main Server Chassis",
+    "Expansion Chassis",
+    "Sub Chassis",
+    "Bus Expansion Chassis",
+    "Peripheral Chassis",
+    "RAID Chassis",
+    "Rack Mount Chassis",
+    "Sealed-case PC",
+    "Multi-system",
+    "CompactPCI",
+    "AdvancedTCA",
+    "Blade",
+    "Blade Enclosure",
+    "Tablet",
+    "Convertible",
+    "Detachable",
+    "IoT Gateway",
+    "Embedded PC",
+    "Mini PC",
+    "Stick PC",
+];
+
+/// DMI facts on Linux from sysfs (`available`: whether
+/// `/sys/devices/virtual/dmi/id/product_name` exists; `read` gives a file's
+/// stripped, non-empty text); "NA" for what cannot be read. Ansible would try
+/// `dmidecode` when sysfs has no DMI data; that is not run here.
+pub(crate) fn linux_dmi_facts(available: bool, read: &dyn Fn(&str) -> Option<String>) -> Vec<Fact> {
+    DMI_FILES
+        .iter()
+        .map(|&(name, file)| {
+            let value = if available { read(file) } else { None };
+            let value = match (name, value) {
+                ("form_factor", Some(v)) => match v.trim().parse::<usize>() {
+                    Ok(n) if n < FORM_FACTOR.len() => FORM_FACTOR[n].to_string(),
+                    _ => format!("unknown ({v})"),
+                },
+                (_, Some(v)) => v,
+                (_, None) => "NA".to_string(),
+            };
+            (name, Value::Str(value))
+        })
+        .collect()
 }
 
 /// `uptime_seconds` from the text of `/proc/uptime`.
@@ -467,6 +561,15 @@ mod tests {
         assert_eq!(get(&facts, "processor_threads_per_core"), &Value::Int(2));
         assert_eq!(get(&facts, "processor_vcpus"), &Value::Int(8));
         assert_eq!(get(&facts, "processor_nproc"), &Value::Int(6));
+        assert_eq!(
+            get(&facts, "flags"),
+            &Value::Array(vec![
+                Value::str("fpu"),
+                Value::str("vme"),
+                Value::str("de"),
+                Value::str("pse")
+            ])
+        );
         let facts = linux_cpu_facts(&text, "x86_64", false, None);
         assert_eq!(get(&facts, "processor_nproc"), &Value::Int(8));
     }
@@ -504,6 +607,7 @@ mod tests {
         for text in ["", ":", "cpu cores: x\nsiblings: -\n", "# processors: 3\n"] {
             let facts = linux_cpu_facts(text, "s390x", true, None);
             assert_eq!(facts.len(), 6);
+            assert!(facts.iter().all(|(n, _)| *n != "flags"));
             let facts = linux_cpu_facts(text, "x86_64", false, None);
             assert_eq!(facts.len(), 6);
         }
@@ -546,6 +650,32 @@ mod tests {
         assert_eq!(get(&facts, "processor"), &Value::str("Apple M1"));
         assert_eq!(get(&facts, "processor_cores"), &Value::str("8"));
         assert_eq!(get(&facts, "processor_vcpus"), &Value::str("8"));
+    }
+
+    #[test]
+    fn dmi() {
+        let files = |f: &str| match f {
+            "product_name" => Some("Standard PC (Q35 + ICH9, 2009)".to_string()),
+            "sys_vendor" => Some("QEMU".to_string()),
+            "chassis_type" => Some("1".to_string()),
+            _ => None,
+        };
+        let facts = linux_dmi_facts(true, &files);
+        assert_eq!(facts.len(), 18);
+        assert_eq!(get(&facts, "system_vendor"), &Value::str("QEMU"));
+        assert_eq!(get(&facts, "form_factor"), &Value::str("Other"));
+        assert_eq!(get(&facts, "product_uuid"), &Value::str("NA"));
+        let odd = |f: &str| match f {
+            "product_name" => Some("x".to_string()),
+            "chassis_type" => Some("99".to_string()),
+            _ => None,
+        };
+        assert_eq!(
+            get(&linux_dmi_facts(true, &odd), "form_factor"),
+            &Value::str("unknown (99)")
+        );
+        let none = linux_dmi_facts(false, &files);
+        assert!(none.iter().all(|(_, v)| v == &Value::str("NA")));
     }
 
     #[test]

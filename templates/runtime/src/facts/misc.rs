@@ -12,44 +12,52 @@ pub(crate) fn env_value(vars: impl Iterator<Item = (String, String)>) -> Value {
     Value::Object(members)
 }
 
-/// The `selinux` object: `{"status": "disabled"}` unless selinuxfs is
-/// mounted, in which case mode, policy version and configured mode and type
-/// are read from it and from `/etc/selinux/config`.
-pub(crate) fn selinux_value(host: &dyn Host) -> Value {
+/// The `selinux` object and `selinux_python_present`. Ansible needs
+/// `libselinux.so.1` for this collector: without it the status is "Missing
+/// selinux Python library". Otherwise `{"status": "disabled"}` unless
+/// selinuxfs is mounted, in which case mode, policy version and the
+/// configured mode and type are read from it and from `/etc/selinux/config`.
+pub(crate) fn selinux_value(host: &dyn Host, libselinux: bool) -> (Value, bool) {
+    if !libselinux {
+        return (
+            obj([("status", Value::str("Missing selinux Python library"))]),
+            false,
+        );
+    }
     let Some(enforce) = content(host, "/sys/fs/selinux/enforce") else {
-        return obj([("status", Value::str("disabled"))]);
+        return (obj([("status", Value::str("disabled"))]), true);
     };
-    let mut members: Vec<(String, Value)> = Vec::new();
     let config = host.read("/etc/selinux/config").unwrap_or_default();
     let setting = |key: &str| {
         config.lines().find_map(|l| {
-            let l = l.trim();
-            l.strip_prefix(key)
+            l.trim()
+                .strip_prefix(key)
                 .and_then(|r| r.strip_prefix('='))
                 .map(|v| v.trim().to_string())
         })
     };
-    members.push((
-        "config_mode".into(),
-        Value::Str(setting("SELINUX").unwrap_or_else(|| "unknown".into())),
-    ));
+    let config_mode = match setting("SELINUX").as_deref() {
+        Some(m @ ("enforcing" | "permissive" | "disabled")) => m.to_string(),
+        _ => "unknown".to_string(),
+    };
     let mode = match enforce.as_str() {
         "1" => "enforcing",
         "0" => "permissive",
         _ => "unknown",
     };
-    members.push(("mode".into(), Value::str(mode)));
     let policyvers = content(host, "/sys/fs/selinux/policyvers")
         .and_then(|p| p.parse::<i64>().ok())
         .map(Value::Int)
         .unwrap_or_else(|| Value::str("unknown"));
-    members.push(("policyvers".into(), policyvers));
-    members.push(("status".into(), Value::str("enabled")));
-    members.push((
-        "type".into(),
-        Value::Str(setting("SELINUXTYPE").unwrap_or_else(|| "unknown".into())),
-    ));
-    Value::Object(members)
+    let kind = setting("SELINUXTYPE").unwrap_or_else(|| "unknown".into());
+    let value = obj([
+        ("config_mode", Value::Str(config_mode)),
+        ("mode", Value::str(mode)),
+        ("policyvers", policyvers),
+        ("status", Value::str("enabled")),
+        ("type", Value::Str(kind)),
+    ]);
+    (value, true)
 }
 
 /// The `apparmor` object.
@@ -314,6 +322,45 @@ pub(crate) fn loadavg_value(avg: [f64; 3]) -> Value {
     ])
 }
 
+/// The first line of `text` starting with `prefix`, skipping comments
+/// (`#`, `;`) and blank lines.
+fn first_config_line<'t>(text: &'t str, prefix: &str) -> Option<&'t str> {
+    text.lines()
+        .filter(|l| !(l.starts_with('#') || l.starts_with(';') || l.trim().is_empty()))
+        .find(|l| l.starts_with(prefix))
+}
+
+/// `iscsi_iqn` from the text of `/etc/iscsi/initiatorname.iscsi`.
+pub(crate) fn iscsi_iqn(text: &str) -> String {
+    first_config_line(text, "InitiatorName=")
+        .and_then(|l| l.split_once('='))
+        .map(|(_, v)| v.to_string())
+        .unwrap_or_default()
+}
+
+/// `hostnqn` from the text of `/etc/nvme/hostnqn`.
+pub(crate) fn hostnqn(text: &str) -> String {
+    first_config_line(text, "nqn.")
+        .map(str::to_string)
+        .unwrap_or_default()
+}
+
+/// `fibre_channel_wwn`: every `/sys/class/fc_host/*/port_name`, without
+/// the `0x` prefix.
+pub(crate) fn fibre_channel_wwn(host: &dyn Host) -> Vec<Value> {
+    let mut out = Vec::new();
+    for name in host.list_dir("/sys/class/fc_host").unwrap_or_default() {
+        let text = host
+            .read(&format!("/sys/class/fc_host/{name}/port_name"))
+            .unwrap_or_default();
+        for line in text.trim().lines() {
+            let line = line.trim_end();
+            out.push(Value::str(line.get(2..).unwrap_or("")));
+        }
+    }
+    out
+}
+
 /// `machine_id`: the first line of the D-Bus or systemd machine id.
 pub(crate) fn machine_id(host: &dyn Host) -> Option<String> {
     let text =
@@ -447,8 +494,15 @@ mod tests {
     fn security_modules() {
         let host = FakeHost::new();
         assert_eq!(
-            selinux_value(&host).to_compact(),
-            "{\"status\":\"disabled\"}"
+            selinux_value(&host, true),
+            (obj([("status", Value::str("disabled"))]), true)
+        );
+        assert_eq!(
+            selinux_value(&host, false),
+            (
+                obj([("status", Value::str("Missing selinux Python library"))]),
+                false
+            )
         );
         assert_eq!(
             apparmor_value(&host).to_compact(),
@@ -465,7 +519,7 @@ mod tests {
             .dir("/sys/kernel/security/apparmor", &[])
             .file("/proc/sys/crypto/fips_enabled", "1\n");
         assert_eq!(
-            selinux_value(&host).to_compact(),
+            selinux_value(&host, true).0.to_compact(),
             "{\"config_mode\":\"enforcing\",\"mode\":\"enforcing\",\"policyvers\":33,\"status\":\"enabled\",\"type\":\"targeted\"}"
         );
         assert_eq!(
@@ -574,6 +628,29 @@ mod tests {
         assert!(is_docker_cgroup("12:pids:/docker/abc"));
         assert!(!is_docker_cgroup("0::/docker-xyz.scope"));
         assert!(!is_docker_cgroup("0::/"));
+    }
+
+    #[test]
+    fn storage_ids() {
+        assert_eq!(
+            iscsi_iqn("## comment\n\nInitiatorName=iqn.1993-08.org.debian:01:abc\n"),
+            "iqn.1993-08.org.debian:01:abc"
+        );
+        assert_eq!(iscsi_iqn(""), "");
+        assert_eq!(
+            hostnqn("# x\nnqn.2014-08.org.nvmexpress:uuid:1234\n"),
+            "nqn.2014-08.org.nvmexpress:uuid:1234"
+        );
+        assert_eq!(hostnqn("bogus\n"), "");
+        let host = FakeHost::new()
+            .dir("/sys/class/fc_host", &["host0", "host1"])
+            .file("/sys/class/fc_host/host0/port_name", "0x21000024ff52a4b2\n")
+            .file("/sys/class/fc_host/host1/port_name", "x\n");
+        assert_eq!(
+            fibre_channel_wwn(&host),
+            vec![Value::str("21000024ff52a4b2"), Value::str("")]
+        );
+        assert!(fibre_channel_wwn(&FakeHost::new()).is_empty());
     }
 
     #[test]

@@ -38,6 +38,7 @@ enum Group {
     Cpu,
     DateTime,
     Distribution,
+    Dmi,
     Dns,
     Env,
     Fips,
@@ -51,6 +52,7 @@ enum Group {
     PkgMgr,
     Selinux,
     ServiceMgr,
+    Storage,
     Uname,
     Uptime,
     User,
@@ -58,16 +60,33 @@ enum Group {
 }
 
 /// Every known fact and its group, sorted by name.
-const FACTS: [(&str, Group); 59] = [
+const FACTS: [(&str, Group); 88] = [
     ("all_ipv4_addresses", Group::Addresses),
     ("all_ipv6_addresses", Group::Addresses),
     ("apparmor", Group::Apparmor),
     ("architecture", Group::Uname),
+    ("bios_date", Group::Dmi),
+    ("bios_vendor", Group::Dmi),
+    ("bios_version", Group::Dmi),
+    ("board_asset_tag", Group::Dmi),
+    ("board_name", Group::Dmi),
+    ("board_serial", Group::Dmi),
+    ("board_vendor", Group::Dmi),
+    ("board_version", Group::Dmi),
+    ("chassis_asset_tag", Group::Dmi),
+    ("chassis_serial", Group::Dmi),
+    ("chassis_vendor", Group::Dmi),
+    ("chassis_version", Group::Dmi),
     ("cmdline", Group::Cmdline),
     ("date_time", Group::DateTime),
     ("default_ipv4", Group::Addresses),
+    ("default_ipv6", Group::Addresses),
     ("distribution", Group::Distribution),
+    ("distribution_file_parsed", Group::Distribution),
+    ("distribution_file_path", Group::Distribution),
+    ("distribution_file_variety", Group::Distribution),
     ("distribution_major_version", Group::Distribution),
+    ("distribution_minor_version", Group::Distribution),
     ("distribution_release", Group::Distribution),
     ("distribution_version", Group::Distribution),
     ("dns", Group::Dns),
@@ -75,11 +94,16 @@ const FACTS: [(&str, Group); 59] = [
     ("effective_group_id", Group::User),
     ("effective_user_id", Group::User),
     ("env", Group::Env),
+    ("fibre_channel_wwn", Group::Storage),
     ("fips", Group::Fips),
+    ("flags", Group::Cpu),
+    ("form_factor", Group::Dmi),
     ("fqdn", Group::Fqdn),
     ("hostname", Group::Uname),
+    ("hostnqn", Group::Storage),
     ("interfaces", Group::Interfaces),
     ("is_chroot", Group::Chroot),
+    ("iscsi_iqn", Group::Storage),
     ("kernel", Group::Uname),
     ("kernel_version", Group::Uname),
     ("loadavg", Group::Loadavg),
@@ -89,6 +113,7 @@ const FACTS: [(&str, Group); 59] = [
     ("memfree_mb", Group::Memory),
     ("memory_mb", Group::Memory),
     ("memtotal_mb", Group::Memory),
+    ("model", Group::Dmi),
     ("mounts", Group::Mounts),
     ("nodename", Group::Uname),
     ("os_family", Group::Distribution),
@@ -100,13 +125,19 @@ const FACTS: [(&str, Group); 59] = [
     ("processor_nproc", Group::Cpu),
     ("processor_threads_per_core", Group::Cpu),
     ("processor_vcpus", Group::Cpu),
+    ("product_name", Group::Dmi),
+    ("product_serial", Group::Dmi),
+    ("product_uuid", Group::Dmi),
+    ("product_version", Group::Dmi),
     ("real_group_id", Group::User),
     ("real_user_id", Group::User),
     ("selinux", Group::Selinux),
+    ("selinux_python_present", Group::Selinux),
     ("service_mgr", Group::ServiceMgr),
     ("swapfree_mb", Group::Memory),
     ("swaptotal_mb", Group::Memory),
     ("system", Group::Uname),
+    ("system_vendor", Group::Dmi),
     ("uptime_seconds", Group::Uptime),
     ("user_dir", Group::User),
     ("user_gecos", Group::User),
@@ -296,7 +327,15 @@ impl FactCache {
             Group::Uptime => uptime_facts(&host),
             Group::Interfaces => interface_facts(&host),
             Group::Addresses => address_facts(&host),
-            Group::Selinux => vec![("selinux", misc::selinux_value(&host))],
+            Group::Selinux => {
+                let (value, present) = misc::selinux_value(&host, libselinux_present(&host));
+                vec![
+                    ("selinux", value),
+                    ("selinux_python_present", Value::Bool(present)),
+                ]
+            }
+            Group::Dmi => dmi_facts(&host),
+            Group::Storage => storage_facts(&host),
             Group::Apparmor => vec![("apparmor", misc::apparmor_value(&host))],
             Group::Fips => vec![("fips", misc::fips_value(&host))],
             Group::Chroot => chroot_facts(&host),
@@ -348,9 +387,26 @@ impl FactCache {
             ("distribution_version", Value::Str(facts.version)),
             ("os_family", Value::Str(facts.os_family)),
         ];
-        if let Some(major) = facts.major_version {
-            out.push(("distribution_major_version", Value::Str(major)));
-        }
+        let optional = [
+            (
+                "distribution_major_version",
+                facts.major_version.map(Value::Str),
+            ),
+            (
+                "distribution_minor_version",
+                facts.minor_version.map(Value::Str),
+            ),
+            ("distribution_file_path", facts.file_path.map(Value::Str)),
+            (
+                "distribution_file_variety",
+                facts.file_variety.map(Value::Str),
+            ),
+            (
+                "distribution_file_parsed",
+                facts.file_parsed.map(Value::Bool),
+            ),
+        ];
+        out.extend(optional.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))));
         out
     }
 }
@@ -486,7 +542,7 @@ fn uptime_facts(host: &dyn Host) -> Vec<Fact> {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)
             .ok();
-        boot.zip(now).map(|(b, n)| n - b)
+        boot.zip(now).map(|(b, n)| n.saturating_sub(b))
     };
     #[cfg(not(target_os = "macos"))]
     let secs = host
@@ -502,8 +558,11 @@ fn date_time_now() -> Value {
         .unwrap_or(Duration::ZERO);
     let secs = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
     let micros = now.subsec_micros();
+    // tz_names runs tzset first, so localtime_r sees the current TZ on every
+    // C library (POSIX does not require localtime_r to call tzset itself).
+    let tz_names = sys::tz_names();
     let local = sys::local_time(secs).unwrap_or_else(|| datetime::utc_time(secs));
-    let tz_dst = sys::tz_names()
+    let tz_dst = tz_names
         .map(|(_, dst)| dst)
         .unwrap_or_else(|| local.zone.clone());
     datetime::date_time_value(secs, micros, &local, &tz_dst)
@@ -540,13 +599,102 @@ fn address_facts(host: &dyn Host) -> Vec<Fact> {
         host.read("/proc/net/route")
             .and_then(|t| network::default_route(&t))
     };
-    let source = network::outbound_ipv4();
+    let route6 = if cfg!(target_os = "macos") {
+        run("/sbin/route", &["-n", "get", "-inet6", "default"]).and_then(|out| {
+            let (gateway, interface) = network::parse_route_get(&out);
+            interface.map(|i| (i, gateway.and_then(|g| g.parse().ok())))
+        })
+    } else {
+        host.read("/proc/net/ipv6_route")
+            .and_then(|t| network::default_route_v6(&t))
+    };
     vec![
         ("all_ipv4_addresses", Value::Array(v4)),
         ("all_ipv6_addresses", Value::Array(v6)),
         (
             "default_ipv4",
-            network::default_ipv4(host, source, route, &addrs),
+            network::default_ipv4(host, network::outbound_ipv4(), route, &addrs),
+        ),
+        (
+            "default_ipv6",
+            network::default_ipv6(host, network::outbound_ipv6(), route6, &addrs),
+        ),
+    ]
+}
+
+/// Whether `libselinux.so.1` can be found where the dynamic loader looks by
+/// default (Ansible loads it with ctypes for the selinux facts).
+fn libselinux_present(host: &dyn Host) -> bool {
+    if !cfg!(target_os = "linux") {
+        return false;
+    }
+    let multiarch = match std::env::consts::ARCH {
+        "x86_64" => "x86_64-linux-gnu",
+        "x86" => "i386-linux-gnu",
+        "aarch64" => "aarch64-linux-gnu",
+        "arm" => "arm-linux-gnueabihf",
+        "powerpc64" => "powerpc64le-linux-gnu",
+        "s390x" => "s390x-linux-gnu",
+        "riscv64" => "riscv64-linux-gnu",
+        _ => "",
+    };
+    let mut dirs = vec![
+        "/lib".to_string(),
+        "/usr/lib".to_string(),
+        "/lib64".to_string(),
+        "/usr/lib64".to_string(),
+        "/usr/local/lib".to_string(),
+    ];
+    if !multiarch.is_empty() {
+        dirs.push(format!("/lib/{multiarch}"));
+        dirs.push(format!("/usr/lib/{multiarch}"));
+    }
+    dirs.iter()
+        .any(|d| host.exists(&format!("{d}/libselinux.so.1")))
+}
+
+fn dmi_facts(host: &dyn Host) -> Vec<Fact> {
+    #[cfg(target_os = "macos")]
+    {
+        let _ = host;
+        sys::darwin::sysctl_string("hw.model")
+            .map(|m| vec![("model", Value::str(&m)), ("product_name", Value::Str(m))])
+            .unwrap_or_default()
+    }
+    #[cfg(not(target_os = "macos"))]
+    {
+        if !cfg!(target_os = "linux") {
+            return Vec::new();
+        }
+        let base = "/sys/devices/virtual/dmi/id";
+        let read = |file: &str| content(host, &format!("{base}/{file}"));
+        hardware::linux_dmi_facts(host.exists(&format!("{base}/product_name")), &read)
+    }
+}
+
+fn storage_facts(host: &dyn Host) -> Vec<Fact> {
+    let linux = cfg!(target_os = "linux");
+    let read = |path: &str| {
+        if linux {
+            host.read(path).unwrap_or_default()
+        } else {
+            String::new()
+        }
+    };
+    let wwn = if linux {
+        misc::fibre_channel_wwn(host)
+    } else {
+        Vec::new()
+    };
+    vec![
+        ("fibre_channel_wwn", Value::Array(wwn)),
+        (
+            "hostnqn",
+            Value::Str(misc::hostnqn(&read("/etc/nvme/hostnqn"))),
+        ),
+        (
+            "iscsi_iqn",
+            Value::Str(misc::iscsi_iqn(&read("/etc/iscsi/initiatorname.iscsi"))),
         ),
     ]
 }

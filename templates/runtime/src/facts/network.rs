@@ -2,7 +2,7 @@
 //! `ip` command: the same data comes from `/sys/class/net`, `/proc/net/route`
 //! and `getifaddrs`).
 
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::host::{content, Host};
 use super::sys::IfAddr;
@@ -101,8 +101,7 @@ fn interface_type(host: &dyn Host, dev: &str) -> String {
         Some("512") => "ppp",
         Some("772") => "loopback",
         Some("65534") => "tunnel",
-        Some(_) => "unknown",
-        None => "unknown",
+        _ => "unknown",
     };
     if host.exists(&format!("{base}/bridge")) {
         kind = "bridge";
@@ -110,6 +109,41 @@ fn interface_type(host: &dyn Host, dev: &str) -> String {
         kind = "bonding";
     }
     kind.to_string()
+}
+
+/// `macaddress`, `mtu` and `type` of a Linux interface, as Ansible copies
+/// them into `default_ipv4`/`default_ipv6` (the MAC address as read, even
+/// when empty or all zeros). `None` without `/sys/class/net/<dev>`.
+fn link_details(host: &dyn Host, dev: &str) -> Option<[(String, Value); 3]> {
+    let sys = format!("/sys/class/net/{dev}");
+    if !host.exists(&sys) {
+        return None;
+    }
+    let mac = content(host, &format!("{sys}/address")).unwrap_or_default();
+    let mtu = content(host, &format!("{sys}/mtu"))
+        .and_then(|m| m.parse::<i64>().ok())
+        .map(Value::Int)
+        .unwrap_or(Value::Null);
+    Some([
+        ("macaddress".into(), Value::Str(mac)),
+        ("mtu".into(), mtu),
+        ("type".into(), Value::Str(interface_type(host, dev))),
+    ])
+}
+
+/// The interface for a default route: the route's device, else the device
+/// owning the address (labels like "eth0:1" name device "eth0").
+fn route_interface<G>(route: &Option<(String, G)>, owner: Option<&IfAddr>) -> Option<String> {
+    match (route, owner) {
+        (Some((iface, _)), _) => Some(iface.clone()),
+        (None, Some(o)) => Some(o.name.split(':').next().unwrap_or("").to_string()),
+        (None, None) => None,
+    }
+}
+
+fn sorted(mut members: Vec<(String, Value)>) -> Value {
+    members.sort_by(|a, b| a.0.cmp(&b.0));
+    Value::Object(members)
 }
 
 /// The `default_ipv4` object. `source` is the address the kernel would use
@@ -126,61 +160,118 @@ pub(crate) fn default_ipv4(
         return Value::Object(Vec::new());
     };
     let owner = addrs.iter().find(|a| a.addr == Some(IpAddr::V4(address)));
-    let interface = match (&route, owner) {
-        (Some((iface, _)), _) => iface.clone(),
-        // Interface labels look like "eth0:1"; the device is the part before.
-        (None, Some(o)) => o.name.split(':').next().unwrap_or("").to_string(),
-        (None, None) => return Value::Object(Vec::new()),
+    let Some(interface) = route_interface(&route, owner) else {
+        return Value::Object(Vec::new());
     };
-    let mut members: Vec<(String, Value)> =
-        vec![("address".into(), Value::Str(address.to_string()))];
-    let netmask = owner.and_then(|o| match o.netmask {
-        Some(IpAddr::V4(m)) => Some(m),
-        _ => None,
-    });
+    let mut members: Vec<(String, Value)> = vec![
+        ("address".into(), Value::Str(address.to_string())),
+        ("interface".into(), Value::str(&interface)),
+    ];
+    if let Some((_, Some(gw))) = &route {
+        members.push(("gateway".into(), Value::Str(gw.to_string())));
+    }
     if let Some(o) = owner {
-        members.push(("alias".into(), Value::str(&o.name)));
         let broadcast = match o.broadcast {
             Some(IpAddr::V4(b)) => b.to_string(),
             _ => String::new(),
         };
+        members.push(("alias".into(), Value::str(&o.name)));
         members.push(("broadcast".into(), Value::Str(broadcast)));
-    }
-    if let Some((_, Some(gw))) = &route {
-        members.push(("gateway".into(), Value::Str(gw.to_string())));
-    }
-    members.push(("interface".into(), Value::str(&interface)));
-    let sys = format!("/sys/class/net/{interface}");
-    let linux = host.exists(&sys);
-    if linux && owner.is_some() {
-        if let Some(mac) = content(host, &format!("{sys}/address")) {
-            if mac != "00:00:00:00:00:00" {
-                members.push(("macaddress".into(), Value::Str(mac)));
-            }
-        }
-        if let Some(mtu) = content(host, &format!("{sys}/mtu")).and_then(|m| m.parse::<i64>().ok())
-        {
-            members.push(("mtu".into(), Value::Int(mtu)));
-        }
-    }
-    if let Some(mask) = netmask {
-        let network = u32::from(address) & u32::from(mask);
-        members.push(("netmask".into(), Value::Str(mask.to_string())));
-        members.push((
-            "network".into(),
-            Value::Str(Ipv4Addr::from(network).to_string()),
-        ));
-        if linux {
+        if let Some(IpAddr::V4(mask)) = o.netmask {
+            let network = u32::from(address) & u32::from(mask);
+            members.push(("netmask".into(), Value::Str(mask.to_string())));
+            members.push((
+                "network".into(),
+                Value::Str(Ipv4Addr::from(network).to_string()),
+            ));
             members.push((
                 "prefix".into(),
                 Value::Str(u32::from(mask).count_ones().to_string()),
             ));
         }
+        if let Some(details) = link_details(host, &interface) {
+            members.extend(details);
+        }
     }
-    if linux && owner.is_some() {
-        members.push(("type".into(), Value::Str(interface_type(host, &interface))));
+    sorted(members)
+}
+
+/// Ansible's `scope` of an IPv6 address, as `ip` prints it.
+fn ipv6_scope(ip: Ipv6Addr) -> &'static str {
+    let first = ip.segments()[0];
+    if ip.is_loopback() {
+        "host"
+    } else if first & 0xffc0 == 0xfe80 {
+        "link"
+    } else if first & 0xffc0 == 0xfec0 {
+        "site"
+    } else {
+        "global"
     }
-    Value::Object(members)
+}
+
+/// The `default_ipv6` object, like [`default_ipv4`].
+pub(crate) fn default_ipv6(
+    host: &dyn Host,
+    source: Option<Ipv6Addr>,
+    route: Option<(String, Option<Ipv6Addr>)>,
+    addrs: &[IfAddr],
+) -> Value {
+    let Some(address) = source else {
+        return Value::Object(Vec::new());
+    };
+    let owner = addrs.iter().find(|a| a.addr == Some(IpAddr::V6(address)));
+    let Some(interface) = route_interface(&route, owner) else {
+        return Value::Object(Vec::new());
+    };
+    let mut members: Vec<(String, Value)> = vec![
+        ("address".into(), Value::Str(address.to_string())),
+        ("interface".into(), Value::str(&interface)),
+    ];
+    if let Some((_, Some(gw))) = &route {
+        members.push(("gateway".into(), Value::Str(gw.to_string())));
+    }
+    if let Some(o) = owner {
+        if let Some(IpAddr::V6(mask)) = o.netmask {
+            members.push((
+                "prefix".into(),
+                Value::Str(u128::from(mask).count_ones().to_string()),
+            ));
+        }
+        members.push(("scope".into(), Value::str(ipv6_scope(address))));
+        if let Some(details) = link_details(host, &interface) {
+            members.extend(details);
+        }
+    }
+    sorted(members)
+}
+
+/// The default IPv6 route in `/proc/net/ipv6_route`: (interface, gateway).
+pub(crate) fn default_route_v6(route_table: &str) -> Option<(String, Option<Ipv6Addr>)> {
+    const RTF_UP: u32 = 0x1;
+    const RTF_REJECT: u32 = 0x200;
+    let mut best: Option<(u32, String, Option<Ipv6Addr>)> = None;
+    for line in route_table.lines() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() < 10 {
+            continue;
+        }
+        let v6 = |s: &str| u128::from_str_radix(s, 16).ok().map(Ipv6Addr::from);
+        let hex = |s: &str| u32::from_str_radix(s, 16).ok();
+        let (Some(dest), Some(plen), Some(hop), Some(metric), Some(flags)) =
+            (v6(f[0]), hex(f[1]), v6(f[4]), hex(f[5]), hex(f[8]))
+        else {
+            continue;
+        };
+        if !dest.is_unspecified() || plen != 0 || flags & RTF_UP == 0 || flags & RTF_REJECT != 0 {
+            continue;
+        }
+        let gw = (!hop.is_unspecified()).then_some(hop);
+        if best.as_ref().map(|b| metric < b.0).unwrap_or(true) {
+            best = Some((metric, f[9].to_string(), gw));
+        }
+    }
+    best.map(|(_, iface, gw)| (iface, gw))
 }
 
 /// The source address for traffic to a public address: a connected UDP
@@ -190,6 +281,17 @@ pub(crate) fn outbound_ipv4() -> Option<Ipv4Addr> {
     socket.connect((Ipv4Addr::new(8, 8, 8, 8), 53)).ok()?;
     match socket.local_addr().ok()?.ip() {
         IpAddr::V4(ip) if !ip.is_unspecified() => Some(ip),
+        _ => None,
+    }
+}
+
+/// Like [`outbound_ipv4`] towards the IPv6 address Ansible asks `ip` about.
+pub(crate) fn outbound_ipv6() -> Option<Ipv6Addr> {
+    let target = Ipv6Addr::new(0x2404, 0x6800, 0x4003, 0xc00, 0, 0, 0, 0x64);
+    let socket = std::net::UdpSocket::bind((Ipv6Addr::UNSPECIFIED, 0)).ok()?;
+    socket.connect((target, 53)).ok()?;
+    match socket.local_addr().ok()?.ip() {
+        IpAddr::V6(ip) if !ip.is_unspecified() => Some(ip),
         _ => None,
     }
 }
@@ -272,6 +374,42 @@ mod tests {
             .file("/sys/class/net/bonding_masters", "");
         assert_eq!(linux_interfaces(&host).unwrap(), vec!["eth0", "lo", "br_1"]);
         assert_eq!(linux_interfaces(&FakeHost::new()), None);
+    }
+
+    #[test]
+    fn ipv6_default() {
+        let table = "fd000000000000000000000000000000 40 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000001 00000000 00000001     eth0\n00000000000000000000000000000000 00 00000000000000000000000000000000 00 fd000000000000000000000000000001 00000400 00000003 00000000 00000003     eth0\n00000000000000000000000000000000 00 00000000000000000000000000000000 00 00000000000000000000000000000000 ffffffff 00000001 00000000 00200200       lo\n";
+        let route = default_route_v6(table);
+        assert_eq!(
+            route,
+            Some(("eth0".to_string(), Some("fd00::1".parse().unwrap())))
+        );
+        let addrs = vec![
+            addr("eth0", "fd00::2", Some("ffff:ffff:ffff:ffff::"), None),
+            addr(
+                "eth0",
+                "fe80::fc:ff:fe00:1",
+                Some("ffff:ffff:ffff:ffff::"),
+                None,
+            ),
+        ];
+        let host = FakeHost::new()
+            .dir("/sys/class/net/eth0", &[])
+            .file("/sys/class/net/eth0/address", "02:fc:00:00:00:01\n")
+            .file("/sys/class/net/eth0/mtu", "1400\n")
+            .file("/sys/class/net/eth0/type", "1\n");
+        let v = default_ipv6(&host, "fd00::2".parse().ok(), route, &addrs);
+        assert_eq!(
+            v.to_compact(),
+            "{\"address\":\"fd00::2\",\"gateway\":\"fd00::1\",\"interface\":\"eth0\",\"macaddress\":\"02:fc:00:00:00:01\",\"mtu\":1400,\"prefix\":\"64\",\"scope\":\"global\",\"type\":\"ether\"}"
+        );
+        assert_eq!(ipv6_scope("fe80::1".parse().unwrap()), "link");
+        assert_eq!(ipv6_scope("::1".parse().unwrap()), "host");
+        assert_eq!(
+            default_ipv6(&host, None, None, &addrs),
+            Value::Object(vec![])
+        );
+        assert_eq!(default_route_v6("garbage\n"), None);
     }
 
     #[test]

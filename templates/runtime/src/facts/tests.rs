@@ -65,6 +65,108 @@ fn all_lists_every_gathered_fact_once() {
     assert!(state.loads.values().all(|&n| n == 1), "{:?}", state.loads);
 }
 
+/// Pseudo-random text over characters the parsers treat specially.
+fn garbage(seed: &mut u64, len: usize) -> String {
+    const ALPHABET: &[&str] = &[
+        "(",
+        ")",
+        "\"",
+        "'",
+        "\\",
+        "=",
+        ":",
+        ".",
+        ",",
+        " ",
+        "\t",
+        "\n",
+        "#",
+        "0",
+        "7",
+        "9",
+        "a",
+        "z",
+        "X",
+        "é",
+        "ß",
+        "\u{0}",
+        "-",
+        "_",
+        "+",
+        "/",
+        "PRETTY_NAME=",
+        "VERSION_ID=\"",
+        "NAME=",
+        "VERSION=",
+        "ID=",
+        "Debian",
+        "Ubuntu",
+        "suse",
+        "Amazon",
+        "release ",
+        "STL ",
+        "processor",
+        "physical id",
+        "core id",
+        "siblings",
+        "cpu cores",
+        "MemTotal",
+        "kB",
+        "\\040",
+        "nameserver",
+        "options",
+        "InitiatorName=",
+        "nqn.",
+    ];
+    let mut out = String::new();
+    for _ in 0..len {
+        *seed ^= *seed << 13;
+        *seed ^= *seed >> 7;
+        *seed ^= *seed << 17;
+        out.push_str(ALPHABET[(*seed % ALPHABET.len() as u64) as usize]);
+    }
+    out
+}
+
+#[test]
+fn parsers_survive_garbage() {
+    use host::FakeHost;
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    for round in 0..400 {
+        let text = garbage(&mut seed, round % 60);
+        let _ = distro::parse_os_release(&text);
+        let _ = distro::parse_distro_release_content(&text);
+        let _ = distro::parse_lsb_release(&text);
+        let _ = distro::plist_product_version(&text);
+        let _ = hardware::linux_cpu_facts(&text, "x86_64", round % 2 == 0, None);
+        let _ = hardware::linux_cpu_facts(&text, "s390x", false, None);
+        let _ = hardware::linux_memory_facts(&text);
+        let _ = hardware::vm_stat_used_bytes(&text);
+        let _ = hardware::proc_uptime_seconds(&text);
+        let _ = hardware::parse_mount_table(&text);
+        let _ = misc::dns_value(&text);
+        let _ = misc::cmdline_values(&text);
+        let _ = misc::lsb_value(Some(&text), Some(&text));
+        let _ = misc::iscsi_iqn(&text);
+        let _ = misc::hostnqn(&text);
+        let _ = misc::root_fstype(&text);
+        let _ = network::default_route(&text);
+        let _ = network::default_route_v6(&text);
+        let _ = network::parse_route_get(&text);
+        let host = FakeHost::new()
+            .file("/etc/os-release", &text)
+            .file("/etc/redhat-release", &garbage(&mut seed, 5))
+            .file("/etc/debian_version", &text)
+            .file("/etc/SuSE-release", &text)
+            .file("/proc/1/cgroup", &text)
+            .dir("/etc", &["redhat-release", "SuSE-release", "os-release"]);
+        let lsb = || Some(text.clone());
+        let _ = distro::linux_distribution(&host, &lsb);
+        let _ = misc::linux_virtualization(&host);
+        let _ = misc::selinux_value(&host, true);
+    }
+}
+
 #[cfg(target_os = "linux")]
 mod linux_host {
     use super::*;

@@ -9,7 +9,7 @@ pub(crate) fn undefined_name(name: &str) -> Value {
     let mut message = String::new();
     write_str_repr(&mut message, name);
     message.push_str(" is undefined");
-    Value::undefined(message)
+    Value::undefined_named(message, name)
 }
 
 /// `'dict object' has no attribute 'y'`
@@ -18,16 +18,15 @@ fn no_attribute(obj: &Value, name: &str) -> Value {
     write_str_repr(&mut message, &obj.object_type_repr());
     message.push_str(" has no attribute ");
     write_str_repr(&mut message, name);
-    Value::undefined(message)
+    Value::undefined_named(message, name)
 }
 
 /// `list object has no element 5`
 fn no_element(obj: &Value, key: &Value) -> Result<Value, EvalError> {
-    Ok(Value::undefined(format!(
-        "{} has no element {}",
-        obj.object_type_repr(),
-        key.repr()?
-    )))
+    Ok(Value::undefined_named(
+        format!("{} has no element {}", obj.object_type_repr(), key.repr()?),
+        key.to_str()?,
+    ))
 }
 
 /// What an operation on an undefined value gives: strict ones chain (Ansible), lenient ones
@@ -56,8 +55,28 @@ pub(crate) fn attr(obj: &Value, name: &str) -> Result<Value, EvalError> {
             .get_str(name)
             .cloned()
             .unwrap_or_else(|| no_attribute(obj, name))),
+        Value::Int(_) | Value::Bool(_) | Value::Float(_) => {
+            Ok(number_attr(obj, name).unwrap_or_else(|| no_attribute(obj, name)))
+        }
         _ => Ok(no_attribute(obj, name)),
     }
+}
+
+/// The data attributes of Python numbers (`real`, `imag`, `numerator`, `denominator`).
+fn number_attr(obj: &Value, name: &str) -> Option<Value> {
+    let int = match obj {
+        Value::Int(i) => Some(*i),
+        Value::Bool(b) => Some(i64::from(*b)),
+        _ => None,
+    };
+    Some(match (int, name) {
+        (Some(i), "real" | "numerator") => Value::Int(i),
+        (Some(_), "imag") => Value::Int(0),
+        (Some(_), "denominator") => Value::Int(1),
+        (None, "real") => obj.clone(),
+        (None, "imag") => Value::Float(0.0),
+        _ => return None,
+    })
 }
 
 /// Python's index normalisation: `Some(position)` when `i` is inside `len` items.
@@ -158,15 +177,28 @@ pub(crate) fn slice_positions(
     out
 }
 
-/// `obj[start:stop:step]`.
+/// `obj[start:stop:step]`: Jinja2 compiles slices to plain Python subscripts, so failures are
+/// errors rather than undefined values.
 pub(crate) fn slice(obj: &Value, bounds: [Option<Value>; 3]) -> Result<Value, EvalError> {
     if let Some(v) = chain_undefined(obj)? {
         return Ok(v);
     }
+    match obj {
+        Value::Str(_) | Value::List(_) | Value::Tuple(_) => {}
+        Value::Dict(_) => return Err(EvalError::new("unhashable type: 'slice'")),
+        other => {
+            return Err(EvalError::new(format!(
+                "'{}' object is not subscriptable",
+                other.type_name()
+            )))
+        }
+    }
     let [start, stop, step] = &bounds;
     let parsed = (slice_bound(start)?, slice_bound(stop)?, slice_bound(step)?);
     let (Some(start_i), Some(stop_i), Some(step_i)) = parsed else {
-        return slice_undefined(obj, &bounds);
+        return Err(EvalError::new(
+            "slice indices must be integers or None or have an __index__ method",
+        ));
     };
     let step_i = step_i.unwrap_or(1);
     if step_i == 0 {
@@ -192,21 +224,6 @@ pub(crate) fn slice(obj: &Value, bounds: [Option<Value>; 3]) -> Result<Value, Ev
                 Value::tuple(picked)
             })
         }
-        _ => slice_undefined(obj, &bounds),
+        _ => Ok(Value::None),
     }
-}
-
-fn slice_undefined(obj: &Value, bounds: &[Option<Value>; 3]) -> Result<Value, EvalError> {
-    let mut parts = Vec::new();
-    for b in bounds {
-        parts.push(match b {
-            None => "None".to_string(),
-            Some(v) => v.repr()?,
-        });
-    }
-    Ok(Value::undefined(format!(
-        "{} has no element slice({})",
-        obj.object_type_repr(),
-        parts.join(", ")
-    )))
 }

@@ -13,14 +13,6 @@ pub(crate) struct Args {
 }
 
 impl Args {
-    /// Arguments that are only positional.
-    pub(crate) fn positional(pos: Vec<Value>) -> Args {
-        Args {
-            pos,
-            kw: Vec::new(),
-        }
-    }
-
     /// Binds the arguments to the parameters `names` as Python does: positional ones first,
     /// then keywords; too many, unknown or repeated arguments are errors.
     pub(crate) fn bind<const N: usize>(
@@ -64,11 +56,7 @@ impl Args {
 
 /// A required parameter's value.
 pub(crate) fn required(value: Option<Value>, what: &str, name: &str) -> Result<Value, EvalError> {
-    value.ok_or_else(|| {
-        EvalError::new(format!(
-            "{what} missing required argument '{name}'"
-        ))
-    })
+    value.ok_or_else(|| EvalError::new(format!("{what} missing required argument '{name}'")))
 }
 
 /// Python's `operator.index()`: an int (or bool) for counts, widths and indexes.

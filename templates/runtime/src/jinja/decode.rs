@@ -34,8 +34,8 @@ pub(crate) enum Node {
     Cond(Box<Node>, Box<Node>, Option<Box<Node>>),
     Filter(Box<FilterCall>),
     Test(Box<TestCall>),
-    Call(Global, CallArgs),
-    Method(Box<Node>, Rc<str>, CallArgs),
+    Call(Global, Box<CallArgs>),
+    Method(Box<MethodCall>),
 }
 
 /// `value | name(args)`.
@@ -51,6 +51,14 @@ pub(crate) struct FilterCall {
 pub(crate) struct TestCall {
     pub(crate) func: &'static TestDef,
     pub(crate) value: Node,
+    pub(crate) args: CallArgs,
+}
+
+/// `obj.name(args)`.
+#[derive(Debug)]
+pub(crate) struct MethodCall {
+    pub(crate) obj: Node,
+    pub(crate) name: Rc<str>,
     pub(crate) args: CallArgs,
 }
 
@@ -262,112 +270,167 @@ impl Decoder {
     fn expr_inner(&mut self, v: &Json) -> Result<Node, String> {
         let node = array(v)?;
         let tag = node.first().and_then(Json::as_str).unwrap_or("");
-        let p = |i: usize| part(node, i);
-        Ok(match tag {
-            "const" => Node::Const(Value::from_json(p(1)?)),
-            "var" => Node::Var(string(p(1)?)?),
-            "attr" => Node::Attr(self.boxed(p(1)?)?, string(p(2)?)?),
-            "item" => Node::Item(self.boxed(p(1)?)?, self.boxed(p(2)?)?),
-            "slice" => {
-                let target = self.boxed(p(1)?)?;
-                let bounds = [
-                    self.optional(p(2)?)?,
-                    self.optional(p(3)?)?,
-                    self.optional(p(4)?)?,
-                ];
-                Node::Slice(target, Box::new(bounds))
-            }
-            "list" => Node::List(self.exprs(p(1)?)?),
-            "tuple" => Node::Tuple(self.exprs(p(1)?)?),
-            "dict" => {
-                let mut pairs = Vec::new();
-                for pair in array(p(1)?)? {
-                    let pair = array(pair)?;
-                    pairs.push((self.expr(part(pair, 0)?)?, self.expr(part(pair, 1)?)?));
-                }
-                Node::Dict(pairs)
-            }
-            "bin" => {
-                let op = p(1)?.as_str().and_then(BinOp::parse).ok_or_else(|| {
-                    format!("unknown binary operator {}", describe(&node[1]))
-                })?;
-                Node::Bin(op, self.boxed(p(2)?)?, self.boxed(p(3)?)?)
-            }
-            "concat" => Node::Concat(self.exprs(p(1)?)?),
-            "neg" => Node::Neg(self.boxed(p(1)?)?),
-            "pos" => Node::Pos(self.boxed(p(1)?)?),
-            "not" => Node::Not(self.boxed(p(1)?)?),
-            "and" => Node::And(self.boxed(p(1)?)?, self.boxed(p(2)?)?),
-            "or" => Node::Or(self.boxed(p(1)?)?, self.boxed(p(2)?)?),
-            "cmp" => {
-                let first = self.boxed(p(1)?)?;
-                let mut rest = Vec::new();
-                for pair in array(p(2)?)? {
-                    let pair = array(pair)?;
-                    let op = match part(pair, 0)?.as_str().unwrap_or("") {
-                        "eq" => CmpOp::Eq,
-                        "ne" => CmpOp::Ne,
-                        "lt" => CmpOp::Order(OrderOp::Lt),
-                        "lteq" => CmpOp::Order(OrderOp::Le),
-                        "gt" => CmpOp::Order(OrderOp::Gt),
-                        "gteq" => CmpOp::Order(OrderOp::Ge),
-                        "in" => CmpOp::In,
-                        "notin" => CmpOp::NotIn,
-                        _ => {
-                            return Err(format!(
-                                "unknown comparison operator {}",
-                                describe(&pair[0])
-                            ))
-                        }
-                    };
-                    rest.push((op, self.expr(part(pair, 1)?)?));
-                }
-                Node::Cmp(first, rest)
-            }
-            "cond" => {
-                let otherwise = self.optional(p(3)?)?.map(Box::new);
-                Node::Cond(self.boxed(p(1)?)?, self.boxed(p(2)?)?, otherwise)
-            }
-            "filter" => {
-                let name = string(p(1)?)?;
-                let func = filters::lookup(&name)
-                    .ok_or_else(|| format!("unknown filter {name:?}"))?;
-                Node::Filter(Box::new(FilterCall {
-                    func,
-                    value: self.expr(p(2)?)?,
-                    args: self.args(p(3)?, p(4)?)?,
-                }))
-            }
-            "test" => {
-                let name = string(p(1)?)?;
-                let func =
-                    jtests::lookup(&name).ok_or_else(|| format!("unknown test {name:?}"))?;
-                Node::Test(Box::new(TestCall {
-                    func,
-                    value: self.expr(p(2)?)?,
-                    args: self.args(p(3)?, p(4)?)?,
-                }))
-            }
-            "call" => {
-                let name = string(p(1)?)?;
-                let global = match name.as_ref() {
-                    "range" => Global::Range,
-                    "dict" => Global::Dict,
-                    "namespace" => Global::Namespace,
-                    "lookup" => Global::Lookup,
-                    _ => return Err(format!("unknown function {name:?}")),
-                };
-                Node::Call(global, self.args(p(2)?, p(3)?)?)
-            }
-            "method" => {
-                let name = string(p(2)?)?;
-                if !methods::is_known(&name) {
-                    return Err(format!("unknown method {name:?}"));
-                }
-                Node::Method(self.boxed(p(1)?)?, name, self.args(p(3)?, p(4)?)?)
-            }
-            _ => return Err(format!("unknown expression {}", describe(v))),
-        })
+        match tag {
+            "const" => Self::constant(node),
+            "var" => Self::var(node),
+            "attr" => self.attr(node),
+            "item" => self.pair(node, Node::Item),
+            "and" => self.pair(node, Node::And),
+            "or" => self.pair(node, Node::Or),
+            "neg" => self.single(node, Node::Neg),
+            "pos" => self.single(node, Node::Pos),
+            "not" => self.single(node, Node::Not),
+            "list" => self.sequence(node, Node::List),
+            "tuple" => self.sequence(node, Node::Tuple),
+            "concat" => self.sequence(node, Node::Concat),
+            "slice" => self.slice(node),
+            "dict" => self.dict(node),
+            "bin" => self.bin(node),
+            "cmp" => self.cmp(node),
+            "cond" => self.cond(node),
+            "filter" => self.filter(node),
+            "test" => self.test(node),
+            "call" => self.call(node),
+            "method" => self.method(node),
+            _ => Err(format!("unknown expression {}", describe(v))),
+        }
+    }
+
+    fn constant(node: &[Json]) -> Result<Node, String> {
+        Ok(Node::Const(Value::from_json(part(node, 1)?)))
+    }
+
+    fn var(node: &[Json]) -> Result<Node, String> {
+        Ok(Node::Var(string(part(node, 1)?)?))
+    }
+
+    fn attr(&mut self, node: &[Json]) -> Result<Node, String> {
+        let obj = self.boxed(part(node, 1)?)?;
+        Ok(Node::Attr(obj, string(part(node, 2)?)?))
+    }
+
+    fn sequence(&mut self, node: &[Json], make: fn(Vec<Node>) -> Node) -> Result<Node, String> {
+        Ok(make(self.exprs(part(node, 1)?)?))
+    }
+
+    fn single(&mut self, node: &[Json], make: fn(Box<Node>) -> Node) -> Result<Node, String> {
+        Ok(make(self.boxed(part(node, 1)?)?))
+    }
+
+    fn pair(
+        &mut self,
+        node: &[Json],
+        make: fn(Box<Node>, Box<Node>) -> Node,
+    ) -> Result<Node, String> {
+        let a = self.boxed(part(node, 1)?)?;
+        let b = self.boxed(part(node, 2)?)?;
+        Ok(make(a, b))
+    }
+
+    fn slice(&mut self, node: &[Json]) -> Result<Node, String> {
+        let target = self.boxed(part(node, 1)?)?;
+        let bounds = [
+            self.optional(part(node, 2)?)?,
+            self.optional(part(node, 3)?)?,
+            self.optional(part(node, 4)?)?,
+        ];
+        Ok(Node::Slice(target, Box::new(bounds)))
+    }
+
+    fn dict(&mut self, node: &[Json]) -> Result<Node, String> {
+        let mut pairs = Vec::new();
+        for pair in array(part(node, 1)?)? {
+            let pair = array(pair)?;
+            pairs.push((self.expr(part(pair, 0)?)?, self.expr(part(pair, 1)?)?));
+        }
+        Ok(Node::Dict(pairs))
+    }
+
+    fn bin(&mut self, node: &[Json]) -> Result<Node, String> {
+        let op_json = part(node, 1)?;
+        let op = op_json
+            .as_str()
+            .and_then(BinOp::parse)
+            .ok_or_else(|| format!("unknown binary operator {}", describe(op_json)))?;
+        let a = self.boxed(part(node, 2)?)?;
+        let b = self.boxed(part(node, 3)?)?;
+        Ok(Node::Bin(op, a, b))
+    }
+
+    fn cmp(&mut self, node: &[Json]) -> Result<Node, String> {
+        let first = self.boxed(part(node, 1)?)?;
+        let mut rest = Vec::new();
+        for pair in array(part(node, 2)?)? {
+            let pair = array(pair)?;
+            let op_json = part(pair, 0)?;
+            let op = match op_json.as_str().unwrap_or("") {
+                "eq" => CmpOp::Eq,
+                "ne" => CmpOp::Ne,
+                "lt" => CmpOp::Order(OrderOp::Lt),
+                "lteq" => CmpOp::Order(OrderOp::Le),
+                "gt" => CmpOp::Order(OrderOp::Gt),
+                "gteq" => CmpOp::Order(OrderOp::Ge),
+                "in" => CmpOp::In,
+                "notin" => CmpOp::NotIn,
+                _ => return Err(format!("unknown comparison operator {}", describe(op_json))),
+            };
+            rest.push((op, self.expr(part(pair, 1)?)?));
+        }
+        Ok(Node::Cmp(first, rest))
+    }
+
+    fn cond(&mut self, node: &[Json]) -> Result<Node, String> {
+        let test = self.boxed(part(node, 1)?)?;
+        let then = self.boxed(part(node, 2)?)?;
+        let otherwise = self.optional(part(node, 3)?)?.map(Box::new);
+        Ok(Node::Cond(test, then, otherwise))
+    }
+
+    fn filter(&mut self, node: &[Json]) -> Result<Node, String> {
+        let name = string(part(node, 1)?)?;
+        let func = filters::lookup(&name).ok_or_else(|| format!("unknown filter {name:?}"))?;
+        Ok(Node::Filter(Box::new(FilterCall {
+            func,
+            value: self.expr(part(node, 2)?)?,
+            args: self.args(part(node, 3)?, part(node, 4)?)?,
+        })))
+    }
+
+    fn test(&mut self, node: &[Json]) -> Result<Node, String> {
+        let name = string(part(node, 1)?)?;
+        let func = jtests::lookup(&name).ok_or_else(|| format!("unknown test {name:?}"))?;
+        Ok(Node::Test(Box::new(TestCall {
+            func,
+            value: self.expr(part(node, 2)?)?,
+            args: self.args(part(node, 3)?, part(node, 4)?)?,
+        })))
+    }
+
+    fn call(&mut self, node: &[Json]) -> Result<Node, String> {
+        let name = string(part(node, 1)?)?;
+        let global = match name.as_ref() {
+            "range" => Global::Range,
+            "dict" => Global::Dict,
+            "namespace" => Global::Namespace,
+            "lookup" => Global::Lookup,
+            _ => return Err(format!("unknown function {name:?}")),
+        };
+        Ok(Node::Call(
+            global,
+            Box::new(self.args(part(node, 2)?, part(node, 3)?)?),
+        ))
+    }
+
+    fn method(&mut self, node: &[Json]) -> Result<Node, String> {
+        let name = string(part(node, 2)?)?;
+        if !methods::is_known(&name) {
+            return Err(format!("unknown method {name:?}"));
+        }
+        Ok(Node::Method(Box::new(MethodCall {
+            obj: self.expr(part(node, 1)?)?,
+            name,
+            args: self.args(part(node, 3)?, part(node, 4)?)?,
+        })))
     }
 }
 

@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use super::access;
 use super::args::Args;
-use super::decode::{CallArgs, CmpOp, ForLoop, Node, Stmt, Target};
+use super::decode::{CallArgs, CmpOp, FilterCall, ForLoop, Global, Node, Stmt, Target, TestCall};
 use super::globals;
 use super::looping::{LoopFilter, LoopRef, LoopState};
 use super::methods;
@@ -62,97 +62,123 @@ impl<'a> Ctx<'a> {
 
     // expressions ---------------------------------------------------------------------------
 
-    /// Evaluates an expression.
+    /// Evaluates an expression. Each kind of node has its own small function so that deep
+    /// expressions use little stack per level.
     pub(crate) fn eval(&mut self, node: &Node) -> Result<Value, EvalError> {
         match node {
             Node::Const(v) => Ok(v.clone()),
             Node::Var(name) => self.lookup(name),
-            Node::Attr(obj, name) => {
-                let obj = self.eval(obj)?;
-                self.attr(&obj, name)
-            }
-            Node::Item(obj, key) => {
-                let obj = self.eval(obj)?;
-                let key = self.eval(key)?;
-                match (&obj, &key) {
-                    (Value::Loop(_), Value::Str(name)) => self.attr(&obj, name),
-                    _ => access::item(&obj, &key),
-                }
-            }
+            Node::Attr(obj, name) => self.eval_attr(obj, name),
+            Node::Item(obj, key) => self.eval_item(obj, key),
             Node::Slice(obj, bounds) => self.slice(obj, bounds),
-            Node::List(items) => Ok(Value::list(self.eval_all(items)?)),
-            Node::Tuple(items) => Ok(Value::tuple(self.eval_all(items)?)),
+            Node::List(items) => self.eval_all(items).map(Value::list),
+            Node::Tuple(items) => self.eval_all(items).map(Value::tuple),
             Node::Dict(pairs) => self.dict_literal(pairs),
-            Node::Bin(op, a, b) => {
-                let a = self.eval(a)?;
-                let b = self.eval(b)?;
-                ops::binary(*op, &a, &b)
-            }
+            Node::Bin(op, a, b) => self.eval_bin(*op, a, b),
             Node::Concat(parts) => self.concat(parts),
-            Node::Neg(e) => ops::negate(&self.eval(e)?),
-            Node::Pos(e) => ops::positive(&self.eval(e)?),
-            Node::Not(e) => Ok(Value::Bool(!self.eval(e)?.truthy()?)),
-            Node::And(a, b) => {
-                let left = self.eval(a)?;
-                if left.truthy()? {
-                    self.eval(b)
-                } else {
-                    Ok(left)
-                }
-            }
-            Node::Or(a, b) => {
-                let left = self.eval(a)?;
-                if left.truthy()? {
-                    Ok(left)
-                } else {
-                    self.eval(b)
-                }
-            }
+            Node::Neg(e) => self.eval_unary(e, ops::negate),
+            Node::Pos(e) => self.eval_unary(e, ops::positive),
+            Node::Not(e) => self.eval_unary(e, |v| Ok(Value::Bool(!v.truthy()?))),
+            Node::And(a, b) => self.eval_logic(a, b, true),
+            Node::Or(a, b) => self.eval_logic(a, b, false),
             Node::Cmp(first, rest) => self.compare(first, rest),
-            Node::Cond(test, then, otherwise) => {
-                if self.eval(test)?.truthy()? {
-                    self.eval(then)
-                } else if let Some(e) = otherwise {
-                    self.eval(e)
-                } else {
-                    Ok(Value::lenient_undefined(
-                        "the inline if-expression evaluated to false and no else section was \
-                         defined.",
-                    ))
-                }
+            Node::Cond(test, then, otherwise) => self.eval_cond(test, then, otherwise.as_deref()),
+            Node::Filter(call) => self.eval_filter(call),
+            Node::Test(call) => self.eval_test(call),
+            Node::Call(global, args) => self.eval_global(*global, args),
+            Node::Method(call) => self.eval_method(&call.obj, &call.name, &call.args),
+        }
+    }
+
+    fn eval_attr(&mut self, obj: &Node, name: &str) -> Result<Value, EvalError> {
+        let obj = self.eval(obj)?;
+        self.attr(&obj, name)
+    }
+
+    fn eval_item(&mut self, obj: &Node, key: &Node) -> Result<Value, EvalError> {
+        let obj = self.eval(obj)?;
+        let key = self.eval(key)?;
+        match (&obj, &key) {
+            (Value::Loop(_), Value::Str(name)) => self.attr(&obj, name),
+            _ => access::item(&obj, &key),
+        }
+    }
+
+    fn eval_bin(&mut self, op: ops::BinOp, a: &Node, b: &Node) -> Result<Value, EvalError> {
+        let a = self.eval(a)?;
+        let b = self.eval(b)?;
+        ops::binary(op, &a, &b)
+    }
+
+    fn eval_unary(
+        &mut self,
+        e: &Node,
+        op: fn(&Value) -> Result<Value, EvalError>,
+    ) -> Result<Value, EvalError> {
+        let v = self.eval(e)?;
+        op(&v)
+    }
+
+    /// `a and b` (`is_and`) or `a or b`: Python returns one of the operands.
+    fn eval_logic(&mut self, a: &Node, b: &Node, is_and: bool) -> Result<Value, EvalError> {
+        let left = self.eval(a)?;
+        if left.truthy()? == is_and {
+            self.eval(b)
+        } else {
+            Ok(left)
+        }
+    }
+
+    fn eval_cond(
+        &mut self,
+        test: &Node,
+        then: &Node,
+        otherwise: Option<&Node>,
+    ) -> Result<Value, EvalError> {
+        if self.eval(test)?.truthy()? {
+            self.eval(then)
+        } else if let Some(e) = otherwise {
+            self.eval(e)
+        } else {
+            Ok(Value::lenient_undefined(
+                "the inline if-expression evaluated to false and no else section was defined.",
+            ))
+        }
+    }
+
+    fn eval_filter(&mut self, call: &FilterCall) -> Result<Value, EvalError> {
+        let value = self.eval(&call.value)?;
+        let args = self.eval_args(&call.args)?;
+        if !call.func.accepts_undefined {
+            if let Some(e) = value.strict_undefined_error() {
+                return Err(e);
             }
-            Node::Filter(call) => {
-                let value = self.eval(&call.value)?;
-                let args = self.eval_args(&call.args)?;
-                if !call.func.accepts_undefined {
-                    if let Some(e) = value.strict_undefined_error() {
-                        return Err(e);
-                    }
-                }
-                (call.func.func)(self, value, args)
+        }
+        (call.func.func)(self, value, args)
+    }
+
+    fn eval_test(&mut self, call: &TestCall) -> Result<Value, EvalError> {
+        let value = self.eval(&call.value)?;
+        let args = self.eval_args(&call.args)?;
+        if !call.func.accepts_undefined {
+            if let Some(e) = value.strict_undefined_error() {
+                return Err(e);
             }
-            Node::Test(call) => {
-                let value = self.eval(&call.value)?;
-                let args = self.eval_args(&call.args)?;
-                if !call.func.accepts_undefined {
-                    if let Some(e) = value.strict_undefined_error() {
-                        return Err(e);
-                    }
-                }
-                (call.func.func)(self, &value, &args)
-            }
-            Node::Call(global, args) => {
-                let args = self.eval_args(args)?;
-                globals::call(*global, args)
-            }
-            Node::Method(obj, name, args) => {
-                let obj = self.eval(obj)?;
-                let args = self.eval_args(args)?;
-                match &obj {
-                    Value::Loop(l) => self.loop_method(l, name, args),
-                    _ => methods::call(&obj, name, &args),
-                }
-            }
+        }
+        (call.func.func)(self, &value, &args)
+    }
+
+    fn eval_global(&mut self, global: Global, args: &CallArgs) -> Result<Value, EvalError> {
+        let args = self.eval_args(args)?;
+        globals::call(global, args)
+    }
+
+    fn eval_method(&mut self, obj: &Node, name: &str, args: &CallArgs) -> Result<Value, EvalError> {
+        let obj = self.eval(obj)?;
+        let args = self.eval_args(args)?;
+        match &obj {
+            Value::Loop(l) => self.loop_method(l, name, args),
+            _ => methods::call(&obj, name, &args),
         }
     }
 
@@ -353,6 +379,7 @@ impl<'a> Ctx<'a> {
             base_depth: self.scopes.len(),
         });
         let state = Rc::new(RefCell::new(LoopState::new(items, filter)));
+        let loop_name: Rc<str> = Rc::from("loop");
         let mut index = 0;
         while let Some(item) = self.loop_item(&state, index)? {
             self.scopes.push(HashMap::new());
@@ -361,7 +388,7 @@ impl<'a> Ctx<'a> {
                     index0: index,
                     state: state.clone(),
                 }));
-                self.bind(&Rc::from("loop"), loop_value);
+                self.bind(&loop_name, loop_value);
                 self.exec(&f.body, out)
             });
             self.scopes.pop();
@@ -451,10 +478,13 @@ impl<'a> Ctx<'a> {
             "nextitem" => self
                 .loop_item(&l.state, index0 + 1)?
                 .unwrap_or_else(|| Value::undefined("there is no next item")),
-            _ => access::attr(&Value::Loop(Rc::new(LoopRef {
-                index0,
-                state: l.state.clone(),
-            })), name)?,
+            _ => access::attr(
+                &Value::Loop(Rc::new(LoopRef {
+                    index0,
+                    state: l.state.clone(),
+                })),
+                name,
+            )?,
         })
     }
 

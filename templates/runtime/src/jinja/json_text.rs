@@ -33,7 +33,10 @@ impl Options {
 pub(crate) fn indent_arg(v: &Value) -> Result<Option<String>, EvalError> {
     match v {
         Value::None => Ok(None),
-        Value::Int(i) => Ok(Some(" ".repeat(usize::try_from(*i).unwrap_or(0)))),
+        Value::Int(i) => {
+            super::ops::guard_width(*i)?;
+            Ok(Some(" ".repeat(usize::try_from(*i).unwrap_or(0))))
+        }
         Value::Bool(b) => Ok(Some(" ".repeat(usize::from(*b)))),
         Value::Str(s) => Ok(Some(s.to_string())),
         Value::Undefined(u) => Err(u.error()),
@@ -196,8 +199,11 @@ impl Writer<'_> {
 /// Sorts dict entries by key with Python's `<` (mixed key types are an error, as in Python).
 fn sort_entries(entries: Vec<&(Value, Value)>) -> Result<Vec<&(Value, Value)>, EvalError> {
     let keys: Vec<Value> = entries.iter().map(|(k, _)| k.clone()).collect();
-    let order = super::sort::sorted_indices(&keys, false, |a, b| less(a, b))?;
-    Ok(order.into_iter().filter_map(|i| entries.get(i).copied()).collect())
+    let order = super::sort::sorted_indices(&keys, false, less)?;
+    Ok(order
+        .into_iter()
+        .filter_map(|i| entries.get(i).copied())
+        .collect())
 }
 
 #[cfg(test)]

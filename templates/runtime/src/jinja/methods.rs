@@ -4,7 +4,7 @@
 use std::rc::Rc;
 
 use super::args::{index_or, str_arg, to_index, Args};
-use super::ops::same_object;
+use super::ops::{guard_size, guard_width, same_object};
 use super::pystr;
 use super::strformat;
 use super::unicode;
@@ -105,6 +105,19 @@ fn fill_char(v: Option<Value>, what: &str) -> Result<char, EvalError> {
             }
         }
     }
+}
+
+/// Fails when `s.replace(old, new)` would be too large.
+pub(crate) fn guard_replace(s: &str, old: &str, new: &str) -> Result<(), EvalError> {
+    if new.len() <= old.len() && !old.is_empty() {
+        return Ok(());
+    }
+    let hits = if old.is_empty() {
+        s.chars().count() + 1
+    } else {
+        s.matches(old).count()
+    };
+    guard_size(s.len().saturating_add(hits.saturating_mul(new.len())))
 }
 
 fn text(s: String) -> Result<Value, EvalError> {
@@ -214,6 +227,7 @@ fn str_method(s: &str, name: &str, args: &Args) -> Option<Result<Value, EvalErro
             let old = str_arg(&super::args::required(old, &what, "old")?, &what)?;
             let new = str_arg(&super::args::required(new, &what, "new")?, &what)?;
             let count = index_or(count, -1)?;
+            guard_replace(s, &old, &new)?;
             text(pystr::replace(s, &old, &new, count))
         })(),
         "join" => (|| {
@@ -231,11 +245,13 @@ fn str_method(s: &str, name: &str, args: &Args) -> Option<Result<Value, EvalErro
                     }
                 }
             }
+            guard_size(parts.iter().map(|p| p.len() + s.len()).sum())?;
             text(parts.join(s))
         })(),
         "center" | "ljust" | "rjust" => (|| {
             let [width, fill] = args.bind(&what, ["width", "fillchar"])?;
             let width = to_index(&super::args::required(width, &what, "width")?)?;
+            guard_width(width)?;
             let fill = fill_char(fill, &what)?;
             let len = s.chars().count() as i64;
             let extra = (width - len).max(0);
@@ -248,6 +264,7 @@ fn str_method(s: &str, name: &str, args: &Args) -> Option<Result<Value, EvalErro
         "zfill" => (|| {
             let [width] = args.bind(&what, ["width"])?;
             let width = to_index(&super::args::required(width, &what, "width")?)?;
+            guard_width(width)?;
             text(pystr::zfill(s, width))
         })(),
         "format" => strformat::format(s, args).map(Value::from),
@@ -265,9 +282,7 @@ fn dict_method(obj: &Value, name: &str, args: &Args) -> Option<Result<Value, Eva
         "keys" => view(ViewKind::Keys),
         "values" => view(ViewKind::Values),
         "items" => view(ViewKind::Items),
-        "copy" => args
-            .none(&what)
-            .map(|()| Value::from(d.as_ref().clone())),
+        "copy" => args.none(&what).map(|()| Value::from(d.as_ref().clone())),
         "get" => (|| {
             let [key, default] = args.bind(&what, ["key", "default"])?;
             let key = super::args::required(key, &what, "key")?;

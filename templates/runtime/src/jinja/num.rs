@@ -83,7 +83,10 @@ pub(crate) fn fmt_exp(f: f64, prec: usize, upper: bool) -> String {
     let text = format!("{f:.prec$e}");
     let (mantissa, exponent) = text.split_once('e').unwrap_or((text.as_str(), "0"));
     let exp: i32 = exponent.parse().unwrap_or(0);
-    format!("{mantissa}{}", exp_suffix(if upper { 'E' } else { 'e' }, exp))
+    format!(
+        "{mantissa}{}",
+        exp_suffix(if upper { 'E' } else { 'e' }, exp)
+    )
 }
 
 /// Python's `'%.{prec}g' % f` (`alt` is the `#` flag: keep trailing zeros).
@@ -341,7 +344,8 @@ pub(crate) fn parse_float(text: &str) -> Option<f64> {
                     clean.push(char::from(*sign));
                 }
             }
-            b'+' | b'-' if seen_exp && matches!(bytes.get(i.wrapping_sub(1)), Some(b'e' | b'E')) => {}
+            b'+' | b'-'
+                if seen_exp && matches!(bytes.get(i.wrapping_sub(1)), Some(b'e' | b'E')) => {}
             _ => return None,
         }
     }
@@ -520,7 +524,10 @@ mod tests {
         assert_eq!(parse_int("0x1A", 10).unwrap(), None);
         assert_eq!(parse_int("z", 36).unwrap(), Some(35));
         assert!(parse_int("99999999999999999999", 10).is_err());
-        assert_eq!(parse_int("-9223372036854775808", 10).unwrap(), Some(i64::MIN));
+        assert_eq!(
+            parse_int("-9223372036854775808", 10).unwrap(),
+            Some(i64::MIN)
+        );
         assert_eq!(parse_float(" 12.7 "), Some(12.7));
         assert_eq!(parse_float("1_000.5"), Some(1000.5));
         assert_eq!(parse_float("1e3"), Some(1000.0));
@@ -549,7 +556,10 @@ mod tests {
 
     #[test]
     fn int_float_comparison_is_exact() {
-        assert_eq!(int_float_cmp(9007199254740993, 9007199254740992.0), Some(Ordering::Greater));
+        assert_eq!(
+            int_float_cmp(9007199254740993, 9007199254740992.0),
+            Some(Ordering::Greater)
+        );
         assert_eq!(int_float_cmp(1, 1.0), Some(Ordering::Equal));
         assert_eq!(int_float_cmp(1, 1.5), Some(Ordering::Less));
         assert_eq!(int_float_cmp(-1, -1.5), Some(Ordering::Greater));

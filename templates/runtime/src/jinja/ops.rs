@@ -3,11 +3,25 @@
 use std::cmp::Ordering;
 use std::rc::Rc;
 
-use super::value::{enter, number, num_cmp, py_eq, Num, Value, ViewKind};
+use super::value::{enter, num_cmp, number, py_eq, Num, Value, ViewKind};
 use super::{num, pyformat, EvalError};
 
 /// Largest string or list an operator may build (a guard against memory exhaustion).
 pub(crate) const MAX_BUILD: usize = 64 * 1024 * 1024;
+
+/// Largest width or precision a format or padding method accepts.
+pub(crate) const MAX_WIDTH: i64 = 10_000_000;
+
+/// Fails on widths and precisions beyond [`MAX_WIDTH`].
+pub(crate) fn guard_width(width: i64) -> Result<(), EvalError> {
+    if width > MAX_WIDTH {
+        Err(EvalError::new(format!(
+            "width or precision {width} is too large (at most {MAX_WIDTH})"
+        )))
+    } else {
+        Ok(())
+    }
+}
 
 /// A binary arithmetic operator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -128,7 +142,8 @@ pub(crate) fn binary(op: BinOp, a: &Value, b: &Value) -> Result<Value, EvalError
     }
 }
 
-fn guard_size(size: usize) -> Result<(), EvalError> {
+/// Fails when a result of `size` bytes (or items) would be too large to build.
+pub(crate) fn guard_size(size: usize) -> Result<(), EvalError> {
     if size > MAX_BUILD {
         Err(EvalError::new("result too large"))
     } else {
@@ -255,11 +270,14 @@ fn int_op(op: BinOp, a: i64, b: i64) -> Result<Value, EvalError> {
             if b < 0 {
                 return Ok(Value::Float(float_pow(a as f64, b as f64)?));
             }
-            u32::try_from(b).ok().and_then(|e| a.checked_pow(e)).or(match a {
-                0 | 1 => Some(a),
-                -1 => Some(if b % 2 == 0 { 1 } else { -1 }),
-                _ => None,
-            })
+            u32::try_from(b)
+                .ok()
+                .and_then(|e| a.checked_pow(e))
+                .or(match a {
+                    0 | 1 => Some(a),
+                    -1 => Some(if b % 2 == 0 { 1 } else { -1 }),
+                    _ => None,
+                })
         }
     };
     checked.map(Value::Int).ok_or_else(num::overflow)
@@ -435,26 +453,71 @@ mod tests {
             (BinOp::FloorDiv, f(-7.5), int(2), "-4.0"),
             (BinOp::Pow, int(2), int(-1), "0.5"),
             (BinOp::Pow, int(2), int(62), "4611686018427387904"),
-            (BinOp::Pow, int(2), int(64), "ERR integer overflow: the result does not fit in 64 bits"),
+            (
+                BinOp::Pow,
+                int(2),
+                int(64),
+                "ERR integer overflow: the result does not fit in 64 bits",
+            ),
             (BinOp::Pow, int(-1), int(1_000_001), "-1"),
             (BinOp::Add, Value::Bool(true), int(1), "2"),
             (BinOp::Div, int(1), int(2), "0.5"),
             (BinOp::Div, int(4), int(2), "2.0"),
             (BinOp::Div, int(1), int(0), "ERR division by zero"),
             (BinOp::Div, f(1.0), int(0), "ERR float division by zero"),
-            (BinOp::FloorDiv, int(1), int(0), "ERR integer division or modulo by zero"),
+            (
+                BinOp::FloorDiv,
+                int(1),
+                int(0),
+                "ERR integer division or modulo by zero",
+            ),
             (BinOp::Mod, int(1), int(0), "ERR integer modulo by zero"),
-            (BinOp::Add, int(i64::MAX), int(1), "ERR integer overflow: the result does not fit in 64 bits"),
-            (BinOp::FloorDiv, int(i64::MIN), int(-1), "ERR integer overflow: the result does not fit in 64 bits"),
+            (
+                BinOp::Add,
+                int(i64::MAX),
+                int(1),
+                "ERR integer overflow: the result does not fit in 64 bits",
+            ),
+            (
+                BinOp::FloorDiv,
+                int(i64::MIN),
+                int(-1),
+                "ERR integer overflow: the result does not fit in 64 bits",
+            ),
             (BinOp::Mul, Value::from("ab"), int(3), "'ababab'"),
             (BinOp::Mul, int(2), Value::list(vec![int(1)]), "[1, 1]"),
             (BinOp::Mul, Value::from("a"), int(-1), "''"),
-            (BinOp::Mul, Value::from("a"), f(2.0), "ERR can't multiply sequence by non-int of type 'float'"),
-            (BinOp::Add, int(1), Value::from("a"), "ERR unsupported operand type(s) for +: 'int' and 'str'"),
-            (BinOp::Add, Value::from("a"), int(1), "ERR can only concatenate str (not \"int\") to str"),
+            (
+                BinOp::Mul,
+                Value::from("a"),
+                f(2.0),
+                "ERR can't multiply sequence by non-int of type 'float'",
+            ),
+            (
+                BinOp::Add,
+                int(1),
+                Value::from("a"),
+                "ERR unsupported operand type(s) for +: 'int' and 'str'",
+            ),
+            (
+                BinOp::Add,
+                Value::from("a"),
+                int(1),
+                "ERR can only concatenate str (not \"int\") to str",
+            ),
             (BinOp::Sub, f(0.3), f(0.1), "0.19999999999999998"),
-            (BinOp::Pow, f(0.0), int(-1), "ERR 0.0 cannot be raised to a negative power"),
-            (BinOp::Pow, f(10.0), int(400), "ERR (34, 'Numerical result out of range')"),
+            (
+                BinOp::Pow,
+                f(0.0),
+                int(-1),
+                "ERR 0.0 cannot be raised to a negative power",
+            ),
+            (
+                BinOp::Pow,
+                f(10.0),
+                int(400),
+                "ERR (34, 'Numerical result out of range')",
+            ),
             (BinOp::Pow, int(4), f(0.5), "2.0"),
         ];
         for (op, a, b, want) in cases {
@@ -465,12 +528,20 @@ mod tests {
     #[test]
     fn ordering_and_membership() {
         let l = |items: Vec<Value>| Value::list(items);
-        assert!(order(OrderOp::Lt, &l(vec![int(1), int(2)]), &l(vec![int(1), int(3)])).unwrap());
+        assert!(order(
+            OrderOp::Lt,
+            &l(vec![int(1), int(2)]),
+            &l(vec![int(1), int(3)])
+        )
+        .unwrap());
         assert!(order(OrderOp::Lt, &l(vec![int(1)]), &l(vec![int(1), int(0)])).unwrap());
         assert!(order(OrderOp::Ge, &Value::from("b"), &Value::from("abc")).unwrap());
         assert!(!order(OrderOp::Lt, &Value::Float(f64::NAN), &int(1)).unwrap());
         let err = order(OrderOp::Lt, &int(1), &Value::from("a")).unwrap_err();
-        assert_eq!(err.message, "'<' not supported between instances of 'int' and 'str'");
+        assert_eq!(
+            err.message,
+            "'<' not supported between instances of 'int' and 'str'"
+        );
         assert!(contains(&Value::from("abc"), &Value::from("b")).unwrap());
         assert!(contains(&l(vec![Value::Float(1.0)]), &int(1)).unwrap());
         assert!(contains(&Value::from("abc"), &int(1)).is_err());

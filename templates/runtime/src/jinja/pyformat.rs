@@ -16,11 +16,14 @@ pub(crate) fn percent_format(format: &str, args: &Value) -> Result<Value, EvalEr
         Value::Dict(d) => Some(d.as_ref()),
         _ => None,
     };
+    // Python skips the "not all arguments converted" check for any argument with
+    // `__getitem__` other than a tuple or str (so `'x' % [1]` is 'x').
+    let subscriptable = matches!(args, Value::Dict(_) | Value::List(_));
     let positional = match args {
         Value::Tuple(items) => FormatArgs::Many(items),
         other => FormatArgs::One(other),
     };
-    format_with(format, positional, mapping).map(Value::from)
+    format_with(format, positional, mapping, subscriptable).map(Value::from)
 }
 
 struct Cursor<'a> {
@@ -63,6 +66,7 @@ fn format_with(
     format: &str,
     args: FormatArgs<'_>,
     mapping: Option<&Dict>,
+    subscriptable: bool,
 ) -> Result<String, EvalError> {
     let mut out = String::new();
     let mut cursor = Cursor { args, next: 0 };
@@ -97,10 +101,7 @@ fn format_with(
             }
             let key: String = chars[start..i - 1].iter().collect();
             let Some(found) = map.get_str(&key) else {
-                return Err(EvalError::new(format!(
-                    "KeyError: {}",
-                    Value::from(key.as_str()).repr()?
-                )));
+                return Err(EvalError::new(Value::from(key.as_str()).repr()?));
             };
             value = Some(found.clone());
         }
@@ -138,6 +139,9 @@ fn format_with(
                 flags.precision = Some(read_number(&chars, &mut i)?.unwrap_or(0));
             }
         }
+        for n in [Some(flags.width), flags.precision].into_iter().flatten() {
+            super::ops::guard_width(i64::try_from(n).unwrap_or(i64::MAX))?;
+        }
         while matches!(chars.get(i), Some('h' | 'l' | 'L')) {
             i += 1;
         }
@@ -155,7 +159,7 @@ fn format_with(
         };
         out.push_str(&convert(kind, &value, flags, i - 1)?);
     }
-    if !cursor.all_used() && mapping.is_none() {
+    if !cursor.all_used() && !subscriptable {
         return Err(EvalError::new(
             "not all arguments converted during string formatting",
         ));
@@ -261,7 +265,28 @@ pub(crate) fn int_digits(i: i64, kind: char, alt: bool, min_digits: usize) -> St
     format!("{prefix}{zeros}{digits}")
 }
 
+/// `%d` of a float: `int(f)`, whose exact digits are written even beyond 64 bits.
+fn float_as_int(f: f64, flags: Flags) -> Result<String, EvalError> {
+    if f.is_nan() {
+        return Err(EvalError::new("cannot convert float NaN to integer"));
+    }
+    if f.is_infinite() {
+        return Err(EvalError::new("cannot convert float infinity to integer"));
+    }
+    let whole = f.trunc();
+    let digits = format!("{:.0}", whole.abs());
+    let zeros = "0".repeat(flags.precision.unwrap_or(0).saturating_sub(digits.len()));
+    Ok(pad(
+        format!("{}{zeros}{digits}", sign(whole < 0.0, flags)),
+        flags,
+        true,
+    ))
+}
+
 fn convert(kind: char, v: &Value, flags: Flags, at: usize) -> Result<String, EvalError> {
+    if let (Value::Float(f), 'd' | 'i' | 'u') = (v, kind) {
+        return float_as_int(*f, flags);
+    }
     Ok(match kind {
         's' | 'r' | 'a' => {
             let mut text = match kind {
@@ -272,7 +297,14 @@ fn convert(kind: char, v: &Value, flags: Flags, at: usize) -> Result<String, Eva
             if let Some(p) = flags.precision {
                 text = text.chars().take(p).collect();
             }
-            pad(text, Flags { zero: false, ..flags }, false)
+            pad(
+                text,
+                Flags {
+                    zero: false,
+                    ..flags
+                },
+                false,
+            )
         }
         'd' | 'i' | 'u' | 'x' | 'X' | 'o' => {
             let i = integer_for(kind, v)?;
@@ -308,7 +340,14 @@ fn convert(kind: char, v: &Value, flags: Flags, at: usize) -> Result<String, Eva
                     .ok_or_else(|| EvalError::new("%c arg not in range(0x110000)"))?,
                 _ => return Err(EvalError::new("%c requires int or char")),
             };
-            pad(c, Flags { zero: false, ..flags }, false)
+            pad(
+                c,
+                Flags {
+                    zero: false,
+                    ..flags
+                },
+                false,
+            )
         }
         other => {
             return Err(EvalError::new(format!(

@@ -31,11 +31,13 @@ fn is_cased(c: char) -> bool {
 
 /// Python's `str.capitalize()`: the first character in title case, the rest lower case.
 pub(crate) fn capitalize(s: &str) -> String {
-    let mut chars = s.chars();
     let mut out = String::with_capacity(s.len());
-    if let Some(first) = chars.next() {
+    if let Some(first) = s.chars().next() {
         push_title(&mut out, first);
-        out.push_str(&chars.as_str().to_lowercase());
+        // Lower-case the whole text so that a final sigma sees what precedes it, then drop
+        // the first character's lower case.
+        let skip = first.to_lowercase().count();
+        out.extend(s.to_lowercase().chars().skip(skip));
     }
     out
 }
@@ -44,8 +46,13 @@ pub(crate) fn capitalize(s: &str) -> String {
 pub(crate) fn title(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut previous_cased = false;
-    for c in s.chars() {
-        if previous_cased {
+    for (i, c) in s.char_indices() {
+        if previous_cased && c == 'Σ' {
+            // Final sigma: Rust decides it for whole strings, so show it a cased letter
+            // before and the rest of the text after.
+            let probe = format!("A{}", &s[i..]).to_lowercase();
+            out.push(probe.chars().nth(1).unwrap_or('σ'));
+        } else if previous_cased {
             out.extend(c.to_lowercase());
         } else {
             push_title(&mut out, c);
@@ -142,9 +149,9 @@ pub(crate) fn rsplit(s: &str, sep: Option<&str>, maxsplit: i64) -> Result<Vec<St
                     out.push(rest.to_string());
                     break;
                 }
-                let start = rest
-                    .rfind(unicode::is_space)
-                    .map_or(0, |i| i + rest[i..].chars().next().map_or(1, char::len_utf8));
+                let start = rest.rfind(unicode::is_space).map_or(0, |i| {
+                    i + rest[i..].chars().next().map_or(1, char::len_utf8)
+                });
                 out.push(rest[start..].to_string());
                 rest = rest[..start].trim_end_matches(unicode::is_space);
             }
@@ -159,7 +166,15 @@ pub(crate) fn rsplit(s: &str, sep: Option<&str>, maxsplit: i64) -> Result<Vec<St
 fn is_line_break(c: char) -> bool {
     matches!(
         c,
-        '\n' | '\r' | '\x0b' | '\x0c' | '\x1c' | '\x1d' | '\x1e' | '\u{85}' | '\u{2028}' | '\u{2029}'
+        '\n' | '\r'
+            | '\x0b'
+            | '\x0c'
+            | '\x1c'
+            | '\x1d'
+            | '\x1e'
+            | '\u{85}'
+            | '\u{2028}'
+            | '\u{2029}'
     )
 }
 
@@ -241,9 +256,15 @@ pub(crate) fn center(s: &str, width: i64, fill: char) -> String {
 /// `s` with `left` and `right` fill characters around it.
 pub(crate) fn pad(s: &str, left: i64, right: i64, fill: char) -> String {
     let mut out = String::new();
-    out.extend(std::iter::repeat_n(fill, usize::try_from(left).unwrap_or(0)));
+    out.extend(std::iter::repeat_n(
+        fill,
+        usize::try_from(left).unwrap_or(0),
+    ));
     out.push_str(s);
-    out.extend(std::iter::repeat_n(fill, usize::try_from(right).unwrap_or(0)));
+    out.extend(std::iter::repeat_n(
+        fill,
+        usize::try_from(right).unwrap_or(0),
+    ));
     out
 }
 
@@ -326,7 +347,10 @@ mod tests {
         assert_eq!(rsplit("a\u{3000}b", None, -1).unwrap(), ["a", "b"]);
         assert!(split("a", Some(""), -1).is_err());
         assert_eq!(splitlines("a\nb\r\nc\n", false), ["a", "b", "c"]);
-        assert_eq!(splitlines("a\nb\r\n\x1cc", true), ["a\n", "b\r\n", "\x1c", "c"]);
+        assert_eq!(
+            splitlines("a\nb\r\n\x1cc", true),
+            ["a\n", "b\r\n", "\x1c", "c"]
+        );
     }
 
     #[test]
@@ -335,6 +359,9 @@ mod tests {
         assert_eq!(title("ǆemal ßa"), "ǅemal Ssa");
         assert_eq!(capitalize("hello World"), "Hello world");
         assert_eq!(capitalize("ßa"), "Ssa");
+        assert_eq!(capitalize("ΣΑΣ"), "Σας");
+        assert_eq!(capitalize("AΣ"), "Aς");
+        assert_eq!(title("ΣΑΣ ΑΣΑ ΑΣ.Α"), "Σας Ασα Ασ.Α");
         assert!(is_lower("abc1"));
         assert!(!is_lower("1"));
         assert!(is_upper("ABC 1"));

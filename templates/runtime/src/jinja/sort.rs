@@ -55,8 +55,14 @@ mod tests {
     #[test]
     fn stable_in_both_directions() {
         let keys: Vec<Value> = [3, 1, 2, 1, 3, 0].into_iter().map(Value::Int).collect();
-        assert_eq!(sorted_indices(&keys, false, less).unwrap(), [5, 1, 3, 2, 0, 4]);
-        assert_eq!(sorted_indices(&keys, true, less).unwrap(), [0, 4, 2, 1, 3, 5]);
+        assert_eq!(
+            sorted_indices(&keys, false, less).unwrap(),
+            [5, 1, 3, 2, 0, 4]
+        );
+        assert_eq!(
+            sorted_indices(&keys, true, less).unwrap(),
+            [0, 4, 2, 1, 3, 5]
+        );
         let mixed = vec![Value::Int(1), Value::from("a")];
         assert!(sorted_indices(&mixed, false, less).is_err());
         assert!(sorted_indices(&[], false, less).unwrap().is_empty());

@@ -2,6 +2,7 @@
 
 use super::args::Args;
 use super::num;
+use super::ops::guard_width;
 use super::pyformat::{ascii, int_digits};
 use super::value::Value;
 use super::EvalError;
@@ -41,15 +42,16 @@ impl State<'_> {
                     out.push('}');
                 }
                 '}' => return Err(EvalError::new("Single '}' encountered in format string")),
+                '{' if chars.peek().is_none() => {
+                    return Err(EvalError::new("Single '{' encountered in format string"))
+                }
                 '{' => {
                     let mut field = String::new();
                     let mut level = 1;
                     loop {
                         match chars.next() {
                             None => {
-                                return Err(EvalError::new(
-                                    "expected '}' before end of string",
-                                ))
+                                return Err(EvalError::new("expected '}' before end of string"))
                             }
                             Some('{') => {
                                 level += 1;
@@ -96,11 +98,7 @@ impl State<'_> {
             match remainder.strip_prefix(':') {
                 Some(spec) => (conv, spec),
                 None if remainder.is_empty() => (conv, ""),
-                None => {
-                    return Err(EvalError::new(
-                        "expected ':' after conversion specifier",
-                    ))
-                }
+                None => return Err(EvalError::new("expected ':' after conversion specifier")),
             }
         } else {
             (None, rest.strip_prefix(':').unwrap_or(""))
@@ -152,12 +150,7 @@ impl State<'_> {
         } else {
             match self.args.kw.iter().find(|(k, _)| k.as_ref() == first) {
                 Some((_, v)) => v.clone(),
-                None => {
-                    return Err(EvalError::new(format!(
-                        "KeyError: {}",
-                        Value::from(first).repr()?
-                    )))
-                }
+                None => return Err(EvalError::new(Value::from(first).repr()?)),
             }
         };
         while !accessors.is_empty() {
@@ -210,7 +203,16 @@ fn subscript(value: &Value, key: &Value) -> Result<Value, EvalError> {
         (Value::Dict(d), _) => d
             .get(key)?
             .cloned()
-            .ok_or_else(|| EvalError::new(format!("KeyError: {}", key.repr().unwrap_or_default()))),
+            .ok_or_else(|| EvalError::new(key.repr().unwrap_or_default())),
+        (Value::Str(s), Value::Int(i)) => {
+            let len = s.chars().count() as i64;
+            let p = if *i < 0 { i + len } else { *i };
+            usize::try_from(p)
+                .ok()
+                .and_then(|p| s.chars().nth(p))
+                .map(|c| Value::from(c.to_string()))
+                .ok_or_else(|| EvalError::new("string index out of range"))
+        }
         (Value::List(items) | Value::Tuple(items), Value::Int(i)) => {
             let len = items.len() as i64;
             let p = if *i < 0 { i + len } else { *i };
@@ -307,6 +309,9 @@ fn parse_spec(spec: &str) -> Result<Spec, EvalError> {
     if i < chars.len() {
         return Err(EvalError::new("Invalid format specifier"));
     }
+    for n in [Some(s.width), s.precision].into_iter().flatten() {
+        guard_width(i64::try_from(n).unwrap_or(i64::MAX))?;
+    }
     Ok(s)
 }
 
@@ -341,7 +346,9 @@ fn format_str(text: &str, s: &Spec) -> Result<String, EvalError> {
         return Err(unknown_code(kind, &Value::from(text)));
     }
     if s.sign.is_some() {
-        return Err(EvalError::new("Sign not allowed in string format specifier"));
+        return Err(EvalError::new(
+            "Sign not allowed in string format specifier",
+        ));
     }
     if s.align == Some('=') {
         return Err(EvalError::new(
@@ -353,7 +360,13 @@ fn format_str(text: &str, s: &Spec) -> Result<String, EvalError> {
         None => text.to_string(),
     };
     let fill = s.fill.unwrap_or(if s.zero { '0' } else { ' ' });
-    Ok(align(String::new(), body, s.width, fill, s.align.unwrap_or('<')))
+    Ok(align(
+        String::new(),
+        body,
+        s.width,
+        fill,
+        s.align.unwrap_or('<'),
+    ))
 }
 
 /// Inserts `sep` every `every` digits from the right of `digits`.
@@ -361,7 +374,7 @@ fn group(digits: &str, sep: char, every: usize) -> String {
     let chars: Vec<char> = digits.chars().collect();
     let mut out = String::new();
     for (i, c) in chars.iter().enumerate() {
-        if i > 0 && (chars.len() - i) % every == 0 {
+        if i > 0 && (chars.len() - i).is_multiple_of(every) {
             out.push(sep);
         }
         out.push(*c);
@@ -447,8 +460,13 @@ fn format_float(f: f64, s: &Spec, v: &Value) -> Result<String, EvalError> {
     let mut body = match kind {
         Some('e' | 'E') => num::fmt_exp(magnitude, s.precision.unwrap_or(6), upper),
         Some('f' | 'F') => num::fmt_fixed(magnitude, s.precision.unwrap_or(6), upper),
-        Some('g' | 'G' | 'n') => num::fmt_general(magnitude, s.precision.unwrap_or(6), s.alt, upper),
-        Some('%') => format!("{}%", num::fmt_fixed(magnitude * 100.0, s.precision.unwrap_or(6), false)),
+        Some('g' | 'G' | 'n') => {
+            num::fmt_general(magnitude, s.precision.unwrap_or(6), s.alt, upper)
+        }
+        Some('%') => format!(
+            "{}%",
+            num::fmt_fixed(magnitude * 100.0, s.precision.unwrap_or(6), false)
+        ),
         None => match s.precision {
             None => num::float_repr(magnitude),
             Some(p) => repr_like(magnitude, p),
@@ -457,13 +475,20 @@ fn format_float(f: f64, s: &Spec, v: &Value) -> Result<String, EvalError> {
     };
     if let Some(sep) = s.grouping {
         if magnitude.is_finite() {
-            let end = body.find(|c: char| !c.is_ascii_digit()).unwrap_or(body.len());
+            let end = body
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(body.len());
             let (int_part, rest) = body.split_at(end);
             body = format!("{}{rest}", group(int_part, sep, 3));
         }
     }
     let mut negative = f.is_sign_negative() && !f.is_nan();
-    if s.coerce_zero && negative && body.chars().all(|c| matches!(c, '0' | '.' | '%' | 'e' | '+' | '-')) {
+    if s.coerce_zero
+        && negative
+        && body
+            .chars()
+            .all(|c| matches!(c, '0' | '.' | '%' | 'e' | '+' | '-'))
+    {
         negative = false;
     }
     let prefix = sign_text(negative, s.sign).to_string();

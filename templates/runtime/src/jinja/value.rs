@@ -62,6 +62,8 @@ pub struct Undefined {
     /// Jinja2's plain `Undefined` (from `a if b` without `else`): prints as `''`, is falsy and
     /// iterates as empty. Otherwise strict: any use but `default`/`defined` is an error.
     pub lenient: bool,
+    /// The missing variable, attribute or key (for `mandatory`'s message).
+    pub name: Option<String>,
 }
 
 impl Undefined {
@@ -111,11 +113,11 @@ impl Dict {
     }
 
     fn find(&self, key: &Value, hash: u64) -> Option<usize> {
-        let matches = |i: usize| {
-            self.entries
-                .get(i)
-                .is_some_and(|(k, _)| py_eq(k, key).unwrap_or(false))
-        };
+        self.find_by(hash, |k| py_eq(k, key).unwrap_or(false))
+    }
+
+    fn find_by(&self, hash: u64, same: impl Fn(&Value) -> bool) -> Option<usize> {
+        let matches = |i: usize| self.entries.get(i).is_some_and(|(k, _)| same(k));
         match self.index.get(&hash) {
             Some(&i) if matches(i) => Some(i),
             Some(_) => self
@@ -139,7 +141,12 @@ impl Dict {
 
     /// The value stored under the string key `key`.
     pub fn get_str(&self, key: &str) -> Option<&Value> {
-        self.get(&Value::from(key)).ok().flatten()
+        let mut hasher = DefaultHasher::new();
+        hash_str(key, &mut hasher);
+        let same = |k: &Value| matches!(k, Value::Str(s) if s.as_ref() == key);
+        self.find_by(hasher.finish(), same)
+            .and_then(|i| self.entries.get(i))
+            .map(|(_, v)| v)
     }
 
     /// Whether `key` is a key; an unhashable key is an error.
@@ -157,10 +164,13 @@ impl Dict {
             return Ok(());
         }
         let position = self.entries.len();
-        if self.index.contains_key(&hash) {
-            self.collisions.push((hash, position));
-        } else {
-            self.index.insert(hash, position);
+        match self.index.entry(hash) {
+            std::collections::hash_map::Entry::Occupied(_) => {
+                self.collisions.push((hash, position));
+            }
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(position);
+            }
         }
         self.entries.push((key, value));
         Ok(())
@@ -225,6 +235,16 @@ impl Value {
         Value::Undefined(Rc::new(Undefined {
             message: message.into(),
             lenient: false,
+            name: None,
+        }))
+    }
+
+    /// A strict undefined value for the missing `name` (a variable, attribute or key).
+    pub fn undefined_named(message: impl Into<String>, name: impl Into<String>) -> Value {
+        Value::Undefined(Rc::new(Undefined {
+            message: message.into(),
+            lenient: false,
+            name: Some(name.into()),
         }))
     }
 
@@ -233,6 +253,7 @@ impl Value {
         Value::Undefined(Rc::new(Undefined {
             message: message.into(),
             lenient: true,
+            name: None,
         }))
     }
 
@@ -277,7 +298,8 @@ impl Value {
         }
     }
 
-    /// Converts the value to JSON: dict keys become their `str()`, tuples and dict views
+    /// Converts the value to JSON: dict keys become text as `json.dumps` writes them (`true`,
+    /// `null`, `1.5`; other keys their `str()`), tuples and dict views
     /// become arrays, an undefined value is its error, `namespace`/`loop` are errors.
     pub fn to_json(&self) -> Result<json::Value, EvalError> {
         self.to_json_at(0)
@@ -306,7 +328,7 @@ impl Value {
             Value::Dict(dict) => {
                 let mut members = Vec::with_capacity(dict.len());
                 for (k, v) in dict.iter() {
-                    members.push((k.to_str()?, v.to_json_at(depth)?));
+                    members.push((json_key(k)?, v.to_json_at(depth)?));
                 }
                 json::Value::Object(members)
             }
@@ -380,6 +402,11 @@ impl Value {
                 other.type_name()
             ))),
         }
+    }
+
+    /// Whether Python's `len()` is 0.
+    pub fn is_empty(&self) -> Result<bool, EvalError> {
+        Ok(self.len()? == 0)
     }
 
     /// The items Python's `iter()` yields: characters of a string, keys of a dict, ...
@@ -465,6 +492,21 @@ impl Value {
         }
         Ok(())
     }
+}
+
+/// A dict key as JSON text, as Python's `json.dumps` writes it (`true`, `null`, `1.5`); keys
+/// `json.dumps` rejects (tuples) become their `str()`.
+fn json_key(k: &Value) -> Result<String, EvalError> {
+    Ok(match k {
+        Value::Str(s) => s.to_string(),
+        Value::None => "null".to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Float(f) if f.is_nan() => "NaN".to_string(),
+        Value::Float(f) if f.is_infinite() => {
+            if *f > 0.0 { "Infinity" } else { "-Infinity" }.to_string()
+        }
+        other => other.to_str()?,
+    })
 }
 
 /// Counts one more level of nesting; too deep is an error, never a stack overflow.
@@ -562,7 +604,7 @@ fn feed_hash(v: &Value, h: &mut DefaultHasher, depth: usize) -> Result<(), EvalE
             Ok(i) if i as f64 == *f => (1u8, i).hash(h),
             _ => (3u8, f.to_bits()).hash(h),
         },
-        Value::Str(s) => (2u8, s.as_ref()).hash(h),
+        Value::Str(s) => hash_str(s, h),
         Value::Tuple(items) => {
             (4u8, items.len()).hash(h);
             for item in items.iter() {
@@ -583,6 +625,11 @@ fn feed_hash(v: &Value, h: &mut DefaultHasher, depth: usize) -> Result<(), EvalE
     Ok(())
 }
 
+/// Hashes a string exactly as [`hash_value`] hashes a `str` value.
+fn hash_str(s: &str, h: &mut DefaultHasher) {
+    (2u8, s).hash(h);
+}
+
 /// Python's `a == b`.
 pub(crate) fn py_eq(a: &Value, b: &Value) -> Result<bool, EvalError> {
     eq_at(a, b, 0)
@@ -591,7 +638,10 @@ pub(crate) fn py_eq(a: &Value, b: &Value) -> Result<bool, EvalError> {
 fn eq_at(a: &Value, b: &Value, depth: usize) -> Result<bool, EvalError> {
     use Value as V;
     let depth = enter(depth)?;
-    if let Some(e) = a.strict_undefined_error().or_else(|| b.strict_undefined_error()) {
+    if let Some(e) = a
+        .strict_undefined_error()
+        .or_else(|| b.strict_undefined_error())
+    {
         return Err(e);
     }
     Ok(match (a, b) {
@@ -735,7 +785,10 @@ mod tests {
             d.insert(Value::Int(i), Value::Int(i * 2)).unwrap();
         }
         assert_eq!(d.len(), 1001);
-        assert_eq!(d.get(&Value::Int(999)).unwrap().unwrap().repr().unwrap(), "1998");
+        assert_eq!(
+            d.get(&Value::Int(999)).unwrap().unwrap().repr().unwrap(),
+            "1998"
+        );
     }
 
     #[test]

@@ -22,11 +22,22 @@ pub struct ExecSpec {
 
 pub fn run(args: &Value, ctx: &ModuleContext) -> Outcome {
     let argv = match args.get("argv") {
-        None | Some(Value::Null) => Vec::new(),
+        // A templated command string arrives rendered; split it as Ansible does.
+        None | Some(Value::Null) => match args.get("cmd") {
+            Some(Value::Str(text)) => match split_command(text) {
+                Ok(words) => words,
+                Err(msg) => return Outcome::failed(format!("cannot split the command: {msg}")),
+            },
+            _ => Vec::new(),
+        },
         Some(Value::Array(items)) => {
             let strings: Option<Vec<String>> = items
                 .iter()
-                .map(|i| i.as_str().map(str::to_string))
+                .map(|i| match i {
+                    Value::Str(s) => Some(s.clone()),
+                    Value::Int(_) | Value::Float(_) | Value::Bool(_) => Some(i.to_text()),
+                    _ => None,
+                })
                 .collect();
             match strings {
                 Some(argv) => argv,
@@ -51,6 +62,69 @@ pub fn run(args: &Value, ctx: &ModuleContext) -> Outcome {
         Ok(spec) => execute(&spec, ctx.check_mode),
         Err(msg) => Outcome::failed(msg),
     }
+}
+
+/// Splits a command line as Python's `shlex.split` does (Ansible's command module uses
+/// it): space, tab, CR and LF separate words, `'...'` is literal, inside `"..."` a
+/// backslash escapes only `\\` and `"`, outside quotes it escapes any character.
+pub fn split_command(text: &str) -> Result<Vec<String>, String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('\'') => break,
+                        Some(ch) => word.push(ch),
+                        None => return Err("No closing quotation".to_string()),
+                    }
+                }
+            }
+            '"' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('"') => break,
+                        Some('\\') => match chars.next() {
+                            Some(ch @ ('\\' | '"')) => word.push(ch),
+                            Some(ch) => {
+                                word.push('\\');
+                                word.push(ch);
+                            }
+                            None => return Err("No closing quotation".to_string()),
+                        },
+                        Some(ch) => word.push(ch),
+                        None => return Err("No closing quotation".to_string()),
+                    }
+                }
+            }
+            '\\' => {
+                in_word = true;
+                match chars.next() {
+                    Some(ch) => word.push(ch),
+                    None => return Err("No escaped character".to_string()),
+                }
+            }
+            ' ' | '\t' | '\r' | '\n' => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            c => {
+                in_word = true;
+                word.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    Ok(words)
 }
 
 /// Reads the options shared by `command` and `shell`.
@@ -299,12 +373,24 @@ mod tests {
 
     fn run_args(args: &str, check_mode: bool) -> Outcome {
         let lookup = |_: &str| None;
-        let ctx = ModuleContext {
-            check_mode,
-            verbosity: 0,
-            lookup: &lookup,
-        };
-        run(&parse(args).unwrap(), &ctx)
+        crate::modules::with_test_context(check_mode, 0, &lookup, |ctx| {
+            run(&parse(args).unwrap(), ctx)
+        })
+    }
+
+    #[test]
+    fn splits_like_python_shlex() {
+        let split = |s: &str| split_command(s).unwrap();
+        assert_eq!(
+            split("echo  a 'b c' \"d \\\" e\" f\\ g"),
+            ["echo", "a", "b c", "d \" e", "f g"]
+        );
+        assert_eq!(split("a'b'\"c\" ''"), ["abc", ""]);
+        assert_eq!(split("\"\\n\\$x\""), ["\\n\\$x"]);
+        assert_eq!(split("a\u{a0}b\\\nc"), ["a\u{a0}b\nc"]);
+        assert!(split("   ").is_empty());
+        assert_eq!(split_command("'open").unwrap_err(), "No closing quotation");
+        assert_eq!(split_command("x\\").unwrap_err(), "No escaped character");
     }
 
     #[test]
@@ -411,7 +497,7 @@ mod tests {
             (r#"{}"#, "no command given"),
             (r#"{"argv": []}"#, "no command given"),
             (r#"{"argv": "ls"}"#, "argv must be a list of strings"),
-            (r#"{"argv": ["ls", 1]}"#, "argv must be a list of strings"),
+            (r#"{"argv": ["ls", [1]]}"#, "argv must be a list of strings"),
             (r#"{"argv": ["ls"], "chdir": 5}"#, "chdir must be a string"),
             (r#"{"argv": ["ls"], "stdin": []}"#, "stdin must be a string"),
             (

@@ -32,7 +32,16 @@ pub fn run(args: &Value, ctx: &ModuleContext) -> Outcome {
     let (key, value) = match (msg, var) {
         (Some(_), Some(_)) => return Outcome::failed("'msg' and 'var' are incompatible options"),
         (None, Some(Value::Str(name))) => {
-            let value = resolve(name.trim(), ctx.lookup).unwrap_or_else(|| Value::str(UNDEFINED));
+            let value = match ctx.expression("var") {
+                Some(_) => (ctx.evaluate)("var", 0).unwrap_or_else(|e| {
+                    if e.contains("is undefined") {
+                        Value::str(UNDEFINED)
+                    } else {
+                        Value::str(e)
+                    }
+                }),
+                None => resolve(name.trim(), ctx.lookup).unwrap_or_else(|| Value::str(UNDEFINED)),
+            };
             (name.clone(), value)
         }
         (None, Some(other)) => {
@@ -45,7 +54,11 @@ pub fn run(args: &Value, ctx: &ModuleContext) -> Outcome {
         (None, None) => ("msg".to_string(), Value::str("Hello world!")),
     };
     let mut out = Outcome::new(Status::Ok, false, "");
-    out.display = Some(Value::Object(vec![(key, value.clone())]));
+    out.display = Some(Value::Object(vec![(key.clone(), value.clone())]));
+    if key != "msg" {
+        // Ansible's result holds the variable under its own name.
+        out.extra.push((key, value.clone()));
+    }
     out.msg = value;
     out
 }
@@ -77,12 +90,9 @@ mod tests {
     fn ctx_run(args: &str, verbosity: u32) -> Outcome {
         let vars = parse(r#"{"name": "world", "res": {"stdout_lines": ["a", "b"]}}"#).unwrap();
         let lookup = move |n: &str| vars.get(n).cloned();
-        let ctx = ModuleContext {
-            check_mode: false,
-            verbosity,
-            lookup: &lookup,
-        };
-        run(&parse(args).unwrap(), &ctx)
+        crate::modules::with_test_context(false, verbosity, &lookup, |ctx| {
+            run(&parse(args).unwrap(), ctx)
+        })
     }
 
     #[test]

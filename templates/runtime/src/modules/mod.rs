@@ -1,10 +1,17 @@
 //! Task modules and their common result type.
 
+pub mod assertion;
 pub mod command;
 pub mod debug;
+pub mod fail;
+pub mod ping;
+pub mod set_fact;
+pub mod setup;
 pub mod shell;
 
+use crate::facts::FactCache;
 use crate::json::{obj, Value};
+use crate::payload::ExprArg;
 
 /// Final state of a task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +45,8 @@ pub struct Outcome {
     pub stderr: String,
     /// Object printed after `ok: [host] => ` in text output (debug).
     pub display: Option<Value>,
+    /// Module-specific members of the result object (`ansible_facts`, `ping`, ...).
+    pub extra: Vec<(String, Value)>,
 }
 
 impl Outcome {
@@ -50,6 +59,7 @@ impl Outcome {
             stdout: String::new(),
             stderr: String::new(),
             display: None,
+            extra: Vec::new(),
         }
     }
 
@@ -65,9 +75,19 @@ impl Outcome {
         Outcome::new(Status::Skipped, false, msg)
     }
 
+    /// Facts a module set (`set_fact`), from its `ansible_facts` member.
+    pub fn facts(&self) -> Vec<(String, Value)> {
+        self.extra
+            .iter()
+            .find(|(k, _)| k == "ansible_facts")
+            .and_then(|(_, v)| v.as_object())
+            .map(<[(String, Value)]>::to_vec)
+            .unwrap_or_default()
+    }
+
     /// The result object stored by `register`.
     pub fn result_object(&self) -> Value {
-        obj([
+        let mut result = obj([
             ("changed", Value::Bool(self.changed)),
             ("failed", Value::Bool(self.status == Status::Failed)),
             ("skipped", Value::Bool(self.status == Status::Skipped)),
@@ -77,7 +97,16 @@ impl Outcome {
             ("stderr", Value::str(&self.stderr)),
             ("stdout_lines", lines(&self.stdout)),
             ("stderr_lines", lines(&self.stderr)),
-        ])
+        ]);
+        if let Value::Object(members) = &mut result {
+            for (key, value) in &self.extra {
+                match members.iter_mut().find(|(k, _)| k == key) {
+                    Some(slot) => slot.1 = value.clone(),
+                    None => members.push((key.clone(), value.clone())),
+                }
+            }
+        }
+        result
     }
 }
 
@@ -106,8 +135,20 @@ pub fn lines(text: &str) -> Value {
 pub struct ModuleContext<'a> {
     pub check_mode: bool,
     pub verbosity: u32,
-    /// Variable lookup (extra vars > registered results > plan variables).
+    /// Variable lookup with Ansible's precedence (rendered values).
     pub lookup: &'a dyn Fn(&str) -> Option<Value>,
+    /// Evaluates the `index`th expression of argument `key` (see [`ModuleContext::expressions`]).
+    pub evaluate: &'a dyn Fn(&str, usize) -> Result<Value, String>,
+    /// Arguments that hold bare expressions (`assert`'s `that`, `debug`'s `var`).
+    pub expressions: &'a [ExprArg],
+    pub facts: &'a FactCache,
+}
+
+impl ModuleContext<'_> {
+    /// The expression argument `key`, if the task has one.
+    pub fn expression(&self, key: &str) -> Option<&ExprArg> {
+        self.expressions.iter().find(|e| e.key == key)
+    }
 }
 
 /// Runs `module` with its normalized `args`; never panics.
@@ -122,10 +163,39 @@ pub fn run(module: &str, args: &Value, ctx: &ModuleContext) -> Outcome {
         "debug" | "ansible.builtin.debug" => debug::run(args, ctx),
         "command" | "ansible.builtin.command" => command::run(args, ctx),
         "shell" | "ansible.builtin.shell" => shell::run(args, ctx),
+        "set_fact" | "ansible.builtin.set_fact" => set_fact::run(args),
+        "assert" | "ansible.builtin.assert" => assertion::run(args, ctx),
+        "fail" | "ansible.builtin.fail" => fail::run(args),
+        "ping" | "ansible.builtin.ping" => ping::run(args),
+        "setup" | "gather_facts" | "ansible.builtin.setup" | "ansible.builtin.gather_facts" => {
+            setup::run(args, ctx)
+        }
         other => Outcome::failed(format!(
-            "unsupported module '{other}' (this runtime supports debug, command and shell)"
+            "unsupported module '{other}' (this runtime supports assert, command, debug, \
+             fail, ping, set_fact, setup and shell)"
         )),
     }
+}
+
+/// Runs `f` with a context that has no expressions and no gathered facts.
+#[cfg(test)]
+pub fn with_test_context<R>(
+    check_mode: bool,
+    verbosity: u32,
+    lookup: &dyn Fn(&str) -> Option<Value>,
+    f: impl FnOnce(&ModuleContext) -> R,
+) -> R {
+    let facts = FactCache::new();
+    let evaluate = |_: &str, _: usize| Err("no expressions in this test".to_string());
+    let ctx = ModuleContext {
+        check_mode,
+        verbosity,
+        lookup,
+        evaluate: &evaluate,
+        expressions: &[],
+        facts: &facts,
+    };
+    f(&ctx)
 }
 
 #[cfg(test)]
@@ -182,15 +252,14 @@ mod tests {
     #[test]
     fn unknown_module_and_bad_args_fail_cleanly() {
         let lookup = |_: &str| None;
-        let ctx = ModuleContext {
-            check_mode: false,
-            verbosity: 0,
-            lookup: &lookup,
-        };
-        let o = run("copy", &Value::Object(vec![]), &ctx);
+        let o = with_test_context(false, 0, &lookup, |ctx| {
+            run("copy", &Value::Object(vec![]), ctx)
+        });
         assert_eq!(o.status, Status::Failed);
         assert!(o.msg.to_text().contains("unsupported module 'copy'"));
-        let o = run("debug", &Value::Array(vec![]), &ctx);
+        let o = with_test_context(false, 0, &lookup, |ctx| {
+            run("debug", &Value::Array(vec![]), ctx)
+        });
         assert_eq!(o.status, Status::Failed);
         assert_eq!(
             o.msg.to_text(),

@@ -39,12 +39,7 @@ mod tests {
 
     fn run_args(args: &str) -> Outcome {
         let lookup = |_: &str| None;
-        let ctx = ModuleContext {
-            check_mode: false,
-            verbosity: 0,
-            lookup: &lookup,
-        };
-        run(&parse(args).unwrap(), &ctx)
+        crate::modules::with_test_context(false, 0, &lookup, |ctx| run(&parse(args).unwrap(), ctx))
     }
 
     #[test]
