@@ -358,7 +358,7 @@ impl<'a> Ctx<'a> {
                 }
                 Ok(())
             }
-            Target::Ns(name, attr) => match self.lookup(name)? {
+            Target::Ns(name, attr) => match &self.lookup(name)? {
                 Value::Namespace(ns) => {
                     ns.borrow_mut().insert_str(attr, value);
                     Ok(())

@@ -322,12 +322,12 @@ fn f_format(_: &mut Ctx<'_>, v: Value, args: Args) -> Result<Value, EvalError> {
 
 fn f_indent(_: &mut Ctx<'_>, v: Value, args: Args) -> Result<Value, EvalError> {
     let [width, first, blank] = args.bind(&what("indent"), ["width", "first", "blank"])?;
-    let indention = match width {
+    let indention = match &width {
         None => "    ".to_string(),
         Some(Value::Str(s)) => s.to_string(),
         Some(w) => match w {
             Value::Int(_) | Value::Bool(_) => {
-                let width = to_index(&w)?;
+                let width = to_index(w)?;
                 ops::guard_width(width)?;
                 " ".repeat(usize::try_from(width).unwrap_or(0))
             }
@@ -493,9 +493,9 @@ fn f_tojson(_: &mut Ctx<'_>, v: Value, args: Args) -> Result<Value, EvalError> {
 
 fn f_trim(_: &mut Ctx<'_>, v: Value, args: Args) -> Result<Value, EvalError> {
     let [chars] = args.bind(&what("trim"), ["chars"])?;
-    let chars = match chars {
+    let chars = match &chars {
         None | Some(Value::None) => None,
-        Some(Value::Str(s)) => Some(s),
+        Some(Value::Str(s)) => Some(s.clone()),
         Some(other) => {
             return Err(EvalError::new(format!(
                 "strip arg must be None or str, not {}",

@@ -147,7 +147,7 @@ pub fn render(t: &Template, vars: &dyn Vars) -> Result<Value, EvalError> {
     if let [decode::Stmt::Out(node)] = t.body.as_slice() {
         let mut ctx = eval::Ctx::new(vars);
         let value = ctx.eval(node)?;
-        return match value {
+        return match &value {
             Value::Undefined(u) if u.lenient => Ok(Value::from("")),
             Value::Undefined(u) => Err(u.error()),
             Value::Loop(_) => {
@@ -155,7 +155,7 @@ pub fn render(t: &Template, vars: &dyn Vars) -> Result<Value, EvalError> {
                 ctx.write(&value, &mut text)?;
                 Ok(Value::from(text))
             }
-            other => Ok(other),
+            _ => Ok(value),
         };
     }
     render_string(t, vars).map(Value::from)

@@ -403,3 +403,23 @@ fn external_cases() {
     eprintln!("{} external case(s), {} differ", all.len(), failures.len());
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn deeply_nested_results_drop_without_recursion() {
+    // {% set ns = namespace(x=[]) %}{% for i in range(30000) %}{% set ns.x = [ns.x] %}{% endfor %}
+    let t = lowered(
+        r#"[["set", "ns", ["call", "namespace", [], [["x", ["list", []]]]]],
+            ["for", "i", ["call", "range", [["const", 30000]], []], null,
+             [["set", ["ns", "ns", "x"], ["list", [["attr", ["var", "ns"], "x"]]]]], []],
+            ["out", ["bin", "+", ["const", 1], ["const", 1]]]]"#,
+    );
+    assert_eq!(render_string(&t, &no_vars()).unwrap(), "2");
+    let printed = lowered(
+        r#"[["set", "ns", ["call", "namespace", [], [["x", ["list", []]]]]],
+            ["for", "i", ["call", "range", [["const", 30000]], []], null,
+             [["set", ["ns", "ns", "x"], ["list", [["attr", ["var", "ns"], "x"]]]]], []],
+            ["out", ["attr", ["var", "ns"], "x"]]]"#,
+    );
+    let err = render_string(&printed, &no_vars()).unwrap_err();
+    assert_eq!(err.message, "maximum recursion depth exceeded");
+}

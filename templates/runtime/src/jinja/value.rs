@@ -509,6 +509,60 @@ fn json_key(k: &Value) -> Result<String, EvalError> {
     })
 }
 
+/// Values nest without limit (a loop can wrap a list in a list a million times), so dropping one
+/// must not recurse: the children of a container this value owns alone are moved to a heap
+/// stack and dropped one by one.
+impl Drop for Value {
+    fn drop(&mut self) {
+        let mut stack = Vec::new();
+        take_children(self, &mut stack);
+        while let Some(mut child) = stack.pop() {
+            take_children(&mut child, &mut stack);
+        }
+    }
+}
+
+/// Moves the children of `v` to `stack` when `v` is their last owner.
+fn take_children(v: &mut Value, stack: &mut Vec<Value>) {
+    match v {
+        Value::List(items) | Value::Tuple(items) => {
+            if let Some(items) = Rc::get_mut(items) {
+                stack.append(items);
+            }
+        }
+        Value::Dict(d) | Value::View(_, d) => {
+            if let Some(d) = Rc::get_mut(d) {
+                take_entries(d, stack);
+            }
+        }
+        Value::Namespace(ns) => {
+            if let Some(ns) = Rc::get_mut(ns) {
+                take_entries(ns.get_mut(), stack);
+            }
+        }
+        Value::Loop(l) => {
+            if let Some(l) = Rc::get_mut(l) {
+                if let Some(state) = Rc::get_mut(&mut l.state) {
+                    let state = state.get_mut();
+                    stack.append(&mut state.accepted);
+                    stack.extend(state.pending.drain(..));
+                    stack.extend(state.last_changed.take().unwrap_or_default());
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn take_entries(d: &mut Dict, stack: &mut Vec<Value>) {
+    d.index.clear();
+    d.collisions.clear();
+    for (k, v) in d.entries.drain(..) {
+        stack.push(k);
+        stack.push(v);
+    }
+}
+
 /// Counts one more level of nesting; too deep is an error, never a stack overflow.
 pub(crate) fn enter(depth: usize) -> Result<usize, EvalError> {
     if depth >= MAX_DEPTH {
@@ -760,10 +814,10 @@ mod tests {
         assert_eq!(dict.repr().unwrap(), "{'k': 1, 2: 'x'}");
         assert_eq!(dict.to_str().unwrap(), "{'k': 1, 2: 'x'}");
         assert_eq!(s("x").to_str().unwrap(), "x");
-        let Value::Dict(rc) = dict else { panic!() };
+        let Value::Dict(rc) = &dict else { panic!() };
         let keys = Value::View(ViewKind::Keys, rc.clone());
         assert_eq!(keys.repr().unwrap(), "dict_keys(['k', 2])");
-        let items = Value::View(ViewKind::Items, rc);
+        let items = Value::View(ViewKind::Items, rc.clone());
         assert_eq!(items.repr().unwrap(), "dict_items([('k', 1), (2, 'x')])");
     }
 
@@ -824,5 +878,19 @@ mod tests {
         assert!(v.repr().is_err());
         assert!(v.to_json().is_err());
         assert!(py_eq(&v, &v.clone()).unwrap());
+        // Dropping a very deep value does not recurse.
+        let mut deep = Value::Int(0);
+        for i in 0..200_000 {
+            deep = match i % 3 {
+                0 => Value::list(vec![deep]),
+                1 => Value::tuple(vec![Value::None, deep]),
+                _ => {
+                    let mut d = Dict::new();
+                    d.insert_str("k", deep);
+                    Value::from(d)
+                }
+            };
+        }
+        drop(deep);
     }
 }
