@@ -545,7 +545,7 @@ def test_ignored_failures_continue_and_are_counted_as_ansible_does(tmp_path: Pat
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)["report"]
     assert [t["status"] for t in report["tasks"]] == ["failed", "ok"]
-    assert report["tasks"][1]["msg"] == "4"
+    assert report["tasks"][1]["msg"] == 4  # the value, with its type
     assert report["recap"] == {"ok": 2, "changed": 1, "failed": 0, "skipped": 0, "ignored": 1}
 
 

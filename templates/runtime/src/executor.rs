@@ -496,8 +496,9 @@ fn all_hold(conditions: &[Expr], scope: &Scope) -> Result<bool, EvalError> {
 /// Ansible's message for an argument that could not be rendered.
 fn undefined_option(e: &EvalError) -> String {
     if e.message.contains("is undefined") || e.message.contains("has no attribute") {
+        // Worded as ansible-core 2.18 words it, double period included.
         format!(
-            "The task includes an option with an undefined variable. The error was: {}",
+            "The task includes an option with an undefined variable.. {}",
             e.message
         )
     } else {
