@@ -264,3 +264,69 @@ def test_undefined_variables_fail_the_task_as_in_ansible(tmp_path: Path) -> None
 )
 def test_tag_selection_matches_ansible(tmp_path: Path, args: tuple[str, ...]) -> None:
     assert_same(TAGGED, tmp_path, *args)
+
+
+def test_facts_are_the_hosts_and_gathered_lazily(tmp_path: Path) -> None:
+    import getpass
+    import platform
+    import socket
+
+    play = {
+        "name": "facts",
+        "tasks": [
+            {
+                "name": "names",
+                "debug": {
+                    "msg": "{{ ansible_hostname }}|{{ ansible_system }}|{{ ansible_architecture }}"
+                },
+            },
+            {
+                "name": "dict",
+                "debug": {"msg": "{{ ansible_facts.user_id }}|{{ ansible_facts['kernel'] }}"},
+            },
+            {
+                "name": "hostvars",
+                "debug": {"msg": "{{ hostvars[inventory_hostname]['ansible_system'] }}"},
+            },
+            {
+                "name": "os family is set",
+                "assert": {
+                    "that": ["ansible_os_family | length > 0", "ansible_distribution is string"]
+                },
+            },
+            {"name": "setup", "setup": {"filter": ["ansible_user_*"]}, "register": "gathered"},
+            {
+                "name": "setup result",
+                "debug": {
+                    "msg": "{{ gathered.ansible_facts.ansible_user_id }} {{ gathered.ansible_facts | length > 1 }}"
+                },
+            },
+        ],
+    }
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(to_plan(play)))
+    report = cli_json("localhost-test", "--plan", str(plan), "--profile", "debug")["report"]
+    msgs = [t["msg"] for t in report["tasks"]]
+    assert report["recap"]["failed"] == 0, msgs
+    hostname = socket.gethostname().split(".")[0]
+    assert msgs[0] == f"{hostname}|{platform.system()}|{platform.machine()}"
+    assert msgs[1] == f"{getpass.getuser()}|{platform.release()}"
+    assert msgs[2] == platform.system()
+    assert msgs[5] == f"{getpass.getuser()} True"
+    # The payload names only the facts the plan reads (setup gathers the rest itself).
+    dumped = json.loads(process.run([*_binary_of(plan), "--dump-plan"], timeout=60).stdout)
+    assert dumped["facts"] == [
+        "architecture",
+        "distribution",
+        "hostname",
+        "kernel",
+        "os_family",
+        "system",
+        "user_id",
+    ]
+
+
+def _binary_of(plan: Path) -> list[str]:
+    return [
+        cli_json("compile", "--plan", str(plan), "--profile", "debug")["binaries"][0]["binary_path"]
+    ]

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import task, write_plan
+from conftest import cli, task, write_plan
 
 from rustle_invoke.errors import PlanError, UnsupportedConstruct
 from rustle_invoke.lowering import (
@@ -246,3 +246,15 @@ def test_new_module_arguments_are_checked(
     with pytest.raises((PlanError, UnsupportedConstruct)) as info:
         prepare_payload(plan)
     assert message in str(info.value)
+
+
+def test_cli_reports_unsupported_jinja_before_building(tmp_path: Path) -> None:
+    plan = write_plan(
+        tmp_path / "p.json",
+        [task("t_0", "debug", {"msg": "{{ name | regex_search('x') }}"}, name="find it")],
+    )
+    result = cli("compile", "--plan", str(plan))
+    assert result.returncode == 3
+    assert "task t_0 ('find it'): args: msg: line 1: the filter 'regex_search'" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not list((tmp_path).glob("**/Cargo.toml"))
