@@ -203,6 +203,11 @@ SEMANTICS = {
         {"name": "failed_when false", "command": "false", "failed_when": False},
         {"name": "skipped register", "debug": {"msg": "x"}, "when": False, "register": "sk"},
         {"name": "skipped is skipped", "debug": {"msg": "{{ sk is skipped }} {{ sk.changed }}"}},
+        {"name": "set_fact in a loop", "set_fact": {"last": "{{ item * 10 }}"}, "loop": [1, 2, 3]},
+        {"name": "last item wins", "debug": {"msg": "{{ last }}!"}},
+        {"name": "omit drops an argument", "debug": {"msg": "{{ nothing_here | default(omit) }}"}},
+        {"name": "loop over dict items", "debug": {"msg": "{{ item.key }}={{ item.value }}"}, "loop": "{{ limits | dict2items }}"},
+        {"name": "failed_when per item", "command": "echo {{ item }}", "loop": ["a", "b"], "register": "per", "failed_when": "per.stdout == 'x'", "ignore_errors": True},
     ],
     "handlers": [
         {"name": "first", "debug": {"msg": "first handler"}},

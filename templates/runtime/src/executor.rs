@@ -202,9 +202,22 @@ fn run_task<'a>(
             if let Some(name) = &task.register {
                 set_var(&mut state.registered, name.clone(), outcome.result_object());
             }
-            if task.module_is("set_fact") && outcome.status != Status::Failed {
-                for (name, value) in outcome.facts() {
-                    set_var(&mut state.registered, name, value);
+            if task.module_is("set_fact") {
+                // With a loop, each item's facts apply after the loop, in item order.
+                let results: Vec<Value> = if items.is_empty() {
+                    vec![outcome.result_object()]
+                } else {
+                    items.iter().map(|i| i.result.clone()).collect()
+                };
+                for result in results
+                    .iter()
+                    .filter(|r| r.get("failed") != Some(&Value::Bool(true)))
+                {
+                    if let Some(Value::Object(facts)) = result.get("ansible_facts") {
+                        for (name, value) in facts {
+                            set_var(&mut state.registered, name.clone(), value.clone());
+                        }
+                    }
                 }
             }
             (outcome, items)

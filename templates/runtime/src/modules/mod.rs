@@ -75,16 +75,6 @@ impl Outcome {
         Outcome::new(Status::Skipped, false, msg)
     }
 
-    /// Facts a module set (`set_fact`), from its `ansible_facts` member.
-    pub fn facts(&self) -> Vec<(String, Value)> {
-        self.extra
-            .iter()
-            .find(|(k, _)| k == "ansible_facts")
-            .and_then(|(_, v)| v.as_object())
-            .map(<[(String, Value)]>::to_vec)
-            .unwrap_or_default()
-    }
-
     /// The result object stored by `register`.
     pub fn result_object(&self) -> Value {
         let mut result = obj([
