@@ -361,6 +361,42 @@ mod tests {
     }
 
     #[test]
+    fn loop_items_print_one_line_each() {
+        use crate::executor::ItemRecord;
+        let item = |label: &str, status: Status| ItemRecord {
+            label: label.into(),
+            status,
+            changed: status == Status::Changed,
+            msg: Value::str("boom"),
+            display: None,
+            result: obj([
+                ("changed", Value::Bool(false)),
+                ("msg", Value::str("boom")),
+                ("item", Value::str(label)),
+            ]),
+        };
+        let mut looped = record(Status::Failed);
+        looped.ignored = true;
+        looped.items = vec![
+            item("'a'", Status::Changed),
+            item("'b'", Status::Skipped),
+            item("'c'", Status::Failed),
+        ];
+        assert_eq!(
+            result_line(&looped, "h", 0),
+            "changed: [h] => (item='a')\nskipping: [h] => (item='b') \n\
+             failed: [h] (item='c') => {\"changed\": false, \"item\": \"'c'\", \"msg\": \"boom\"}\n\
+             ...ignoring\n"
+        );
+        looped.status = Status::Skipped;
+        looped.items = vec![item("1", Status::Skipped)];
+        assert_eq!(
+            result_line(&looped, "h", 0),
+            "skipping: [h] => (item=1) \nskipping: [h]\n"
+        );
+    }
+
+    #[test]
     fn recap_layout() {
         let recap = Recap {
             ok: 2,
