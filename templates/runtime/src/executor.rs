@@ -17,7 +17,7 @@ use std::time::{Instant, SystemTime};
 /// The outcome of one loop item.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ItemRecord {
-    /// The item as Python's `repr()` shows it, for `(item=...)`.
+    /// The item as Python's `str()` shows it, for `(item=...)` (as Ansible prints it).
     pub label: String,
     pub status: Status,
     pub changed: bool,
@@ -315,7 +315,7 @@ fn run_items<'a>(
         }
         records.push(ItemRecord {
             label: jinja::Value::from_json(&item)
-                .repr()
+                .to_str()
                 .unwrap_or_else(|_| item.to_compact()),
             status: outcome.status,
             changed: outcome.changed,
