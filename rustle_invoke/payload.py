@@ -21,7 +21,7 @@ from .modules import ArgumentError, ModuleRegistry
 from .plan import Condition, ExecutionPlan, Handler, LoadedPlan, Task
 
 PAYLOAD_FORMAT = 2
-# Facts under ansible_* that are connection settings, never gathered.
+# ansible_* names that are magic variables or the facts dict itself, never gathered as facts.
 _NOT_FACTS = {"facts", "check_mode", "verbosity", "loop_var", "index_var", "play_hosts"}
 
 
