@@ -203,6 +203,12 @@ fn write_float(out: &mut String, f: f64) {
 
 /// Writes `s` as a JSON string literal (UTF-8 kept as is).
 pub fn write_string(out: &mut String, s: &str) {
+    write_string_with(out, s, false);
+}
+
+/// Writes `s` as a JSON string literal; with `ascii_only`, every character above
+/// `~` becomes `\uXXXX` (UTF-16 units), as Python's `json.dumps(ensure_ascii=True)` writes it.
+pub fn write_string_with(out: &mut String, s: &str, ascii_only: bool) {
     out.push('"');
     for c in s.chars() {
         match c {
@@ -215,6 +221,12 @@ pub fn write_string(out: &mut String, s: &str) {
             '\u{c}' => out.push_str("\\f"),
             c if (c as u32) < 0x20 => {
                 let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c if ascii_only && (c as u32) > 0x7e => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    let _ = write!(out, "\\u{unit:04x}");
+                }
             }
             c => out.push(c),
         }
