@@ -95,11 +95,7 @@ pub fn result_line(record: &TaskRecord, host: &str, verbosity: u32) -> String {
             text
         }
         Status::Ok | Status::Changed => {
-            let label = if record.status == Status::Changed {
-                "changed"
-            } else {
-                "ok"
-            };
+            let label = record.status.as_str();
             match &record.display {
                 Some(display) => format!("{label}: [{host}] => {}\n", display.to_pretty(4)),
                 None if verbosity > 0 => {
@@ -143,11 +139,7 @@ fn item_lines(record: &TaskRecord, host: &str) -> String {
                 )
             }
             Status::Ok | Status::Changed => {
-                let status = if item.status == Status::Changed {
-                    "changed"
-                } else {
-                    "ok"
-                };
+                let status = item.status.as_str();
                 match &item.display {
                     Some(display) => format!(
                         "{status}: [{host}] => (item={label}) => {}\n",
