@@ -35,6 +35,8 @@ _I64 = (-(2**63), 2**63 - 1)
 _BINARY = {
     "Add": "+", "Sub": "-", "Mul": "*", "Div": "/", "FloorDiv": "//", "Mod": "%", "Pow": "**",
 }  # fmt: skip
+# Methods take what their Python counterparts take; the runtime checks the arguments.
+_ANY_ARGUMENTS = Signature(varargs=True)
 _COMPARE = {"eq", "ne", "lt", "lteq", "gt", "gteq", "in", "notin"}
 # Statements Jinja2 parses that have no place in a plan (with the name users wrote).
 _STATEMENT_NAMES = {
@@ -425,7 +427,7 @@ class _Lowerer:
                     f"{_suggest(callee.attr, sorted(METHODS))}",
                     node.lineno,
                 )
-            args, kwargs = self.arguments(node, f"method {callee.attr!r}", _sig_any())
+            args, kwargs = self.arguments(node, f"method {callee.attr!r}", _ANY_ARGUMENTS)
             return ["method", self.expr(callee.node), callee.attr, args, kwargs]
         raise LoweringError("only functions and methods can be called", node.lineno)
 
@@ -501,7 +503,3 @@ class _Lowerer:
                 f"(supported: {', '.join(LOOKUPS)})",
                 node.lineno,
             )
-
-
-def _sig_any() -> Signature:
-    return Signature(varargs=True)

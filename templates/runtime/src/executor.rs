@@ -195,34 +195,15 @@ fn run_task<'a>(
 ) -> TaskRecord {
     listener.task_start(task, handler);
     let clock = Instant::now();
-    let (outcome, items) = match skip_reason(state, task) {
+    let skip = skip_reason(state, task);
+    let (outcome, items) = match skip {
         Some(reason) => (Outcome::skipped(reason), Vec::new()),
-        None => {
-            let (outcome, items) = run_items(state, play, task);
-            if let Some(name) = &task.register {
-                set_var(&mut state.registered, name.clone(), outcome.result_object());
-            }
-            if task.module_is("set_fact") {
-                // With a loop, each item's facts apply after the loop, in item order.
-                let results: Vec<Value> = if items.is_empty() {
-                    vec![outcome.result_object()]
-                } else {
-                    items.iter().map(|i| i.result.clone()).collect()
-                };
-                for result in results
-                    .iter()
-                    .filter(|r| r.get("failed") != Some(&Value::Bool(true)))
-                {
-                    if let Some(Value::Object(facts)) = result.get("ansible_facts") {
-                        for (name, value) in facts {
-                            set_var(&mut state.registered, name.clone(), value.clone());
-                        }
-                    }
-                }
-            }
-            (outcome, items)
-        }
+        None => run_items(state, play, task),
     };
+    let result = outcome.result_object();
+    if skip.is_none() {
+        remember(state, task, &result, &items);
+    }
     let mut record = TaskRecord {
         task_id: task.task_id.clone(),
         name: task.name.clone(),
@@ -233,7 +214,7 @@ fn run_task<'a>(
         ignored: outcome.status == Status::Failed && task.ignore_errors,
         msg: outcome.msg.clone(),
         rc: outcome.rc,
-        result: outcome.result_object(),
+        result,
         stdout: outcome.stdout,
         stderr: outcome.stderr,
         duration_ms: time::millis(clock.elapsed()),
@@ -245,6 +226,32 @@ fn run_task<'a>(
     }
     listener.task_done(&record);
     record
+}
+
+/// Stores what a task that ran leaves behind: its `register` result and `set_fact` facts.
+fn remember(state: &mut HostState, task: &Task, result: &Value, items: &[ItemRecord]) {
+    if let Some(name) = &task.register {
+        set_var(&mut state.registered, name.clone(), result.clone());
+    }
+    if !task.module_is("set_fact") {
+        return;
+    }
+    // With a loop, each item's facts apply after the loop, in item order.
+    let results: Vec<&Value> = if items.is_empty() {
+        vec![result]
+    } else {
+        items.iter().map(|i| &i.result).collect()
+    };
+    for result in results {
+        if result.get("failed") == Some(&Value::Bool(true)) {
+            continue;
+        }
+        if let Some(Value::Object(facts)) = result.get("ansible_facts") {
+            for (name, value) in facts {
+                set_var(&mut state.registered, name.clone(), value.clone());
+            }
+        }
+    }
 }
 
 /// What Ansible prints instead of a `no_log` task's output.

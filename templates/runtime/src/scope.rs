@@ -156,13 +156,11 @@ impl<'s, 'a> Scope<'s, 'a> {
                 out.push((name, value));
             }
         }
-        for (fact, value) in self.fact_table() {
-            out.push((format!("ansible_{fact}"), value));
+        let facts = self.fact_table();
+        for (fact, value) in &facts {
+            out.push((format!("ansible_{fact}"), value.clone()));
         }
-        out.push((
-            "ansible_facts".to_string(),
-            Value::Object(self.fact_table()),
-        ));
+        out.push(("ansible_facts".to_string(), Value::Object(facts)));
         out.push(("inventory_hostname".to_string(), Value::str(&state.host)));
         Value::Object(out)
     }
