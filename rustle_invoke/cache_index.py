@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .hashing import sha256_file, sha256_json
+from .hashing import input_digest, sha256_json
 
 
 def input_key(parts: Mapping[str, Any]) -> str:
@@ -34,7 +34,7 @@ class CacheIndex:
             record = json.loads((self.root / f"{key}.json").read_text("utf-8"))
             inputs = record["inputs"]
             for path, digest in inputs.items():
-                if sha256_file(Path(path)) != digest:
+                if input_digest(Path(path)) != digest:
                     return None
             return dict(record)
         except (OSError, ValueError, KeyError, TypeError, AttributeError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -41,3 +42,22 @@ def sha256_tree(files: Iterable[tuple[str, bytes]]) -> str:
         digest.update(len(encoded).to_bytes(8, "big") + encoded)
         digest.update(len(data).to_bytes(8, "big") + data)
     return digest.hexdigest()
+
+
+def input_digest(path: Path) -> str:
+    """What a source file or folder contributes to a build: contents and modes, recursively.
+
+    Raises OSError when ``path`` cannot be read.
+    """
+    if not path.is_dir():
+        return f"{path.stat().st_mode & 0o7777:o}:{sha256_file(path)}"
+    listing = []
+    for folder, dirs, files in os.walk(path, followlinks=True):
+        dirs.sort()
+        base = Path(folder)
+        for name in sorted(dirs):
+            mode = (base / name).stat().st_mode & 0o7777
+            listing.append([(base / name).relative_to(path).as_posix(), f"dir:{mode:o}"])
+        for name in sorted(files):
+            listing.append([(base / name).relative_to(path).as_posix(), input_digest(base / name)])
+    return sha256_json(listing)

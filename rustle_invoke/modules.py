@@ -18,6 +18,8 @@ from .errors import UnsupportedModule
 from .lowering import has_jinja
 
 Normalizer = Callable[[Mapping[str, Any]], dict[str, Any]]
+# Adds what a module ships from the controller (sources.SourceFiles) to its normalized args.
+Embedder = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 COLLECTION_PREFIXES = ("ansible.builtin.", "ansible.legacy.")
 
@@ -35,7 +37,9 @@ class RuntimeModule:
     ``crate_dependencies`` are for modules contributed by plugins; built-in
     modules live in the runtime crate itself. Strings in the normalized
     arguments are templates, except under the keys named by ``expressions``,
-    which hold bare expressions (one string or a list of them).
+    which hold bare expressions (one string or a list of them). ``embed(args, sources)``,
+    when given, runs after ``normalize`` and adds files read on the controller (through
+    :class:`rustle_invoke.sources.SourceFiles`) under internal ``_``-prefixed keys.
     """
 
     name: str
@@ -43,6 +47,7 @@ class RuntimeModule:
     aliases: tuple[str, ...] = ()
     # Arguments holding bare expressions (``assert``'s ``that``), not templates.
     expressions: tuple[str, ...] = ()
+    embed: Embedder | None = None
     rust_source: str | None = None
     crate_dependencies: Mapping[str, Any] = field(default_factory=dict)
 

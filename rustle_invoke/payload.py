@@ -19,6 +19,7 @@ from .hashing import canonical_json, sha256_hex
 from .lowering import LoweringError, References, lower_condition, lower_value
 from .modules import ArgumentError, ModuleRegistry
 from .plan import Condition, ExecutionPlan, Handler, LoadedPlan, Task
+from .sources import SourceFiles, SourceSettings
 
 PAYLOAD_FORMAT = 2
 # ansible_* names that are magic variables or the facts dict itself, never gathered as facts.
@@ -33,6 +34,9 @@ class Payload:
     plan_hash: str
     plan_name: str
     modules: tuple[str, ...]
+    # Embedded files by SHA-256 digest, and the source files read (path, input digest).
+    blobs: tuple[tuple[str, bytes], ...] = ()
+    inputs: tuple[tuple[str, str], ...] = ()
 
 
 def _where(item: Task | Handler) -> str:
@@ -42,10 +46,12 @@ def _where(item: Task | Handler) -> str:
 
 
 class _Lowering:
-    """Lowers one plan's strings and remembers every reference, for the facts list."""
+    """Lowers one plan's strings and remembers every reference, for the facts list; collects
+    the files the plan embeds."""
 
-    def __init__(self) -> None:
+    def __init__(self, sources: SourceSettings) -> None:
         self.references = References()
+        self.sources = SourceFiles(sources, on_template=self.references.add)
 
     def _fail(self, where: str, what: str, exc: LoweringError) -> UnsupportedConstruct:
         return UnsupportedConstruct(
@@ -156,6 +162,8 @@ def _module_entry(
         raise UnsupportedModule(f"{where}: {exc.message}", hint=exc.hint) from None
     try:
         args = module.normalize(item.args)
+        if module.embed is not None:
+            args = module.embed(args, lowering.sources)
     except ArgumentError as exc:
         raise PlanError(f"{where}: {exc}") from None
     expressions: dict[str, Any] = {}
@@ -167,7 +175,7 @@ def _module_entry(
             expressions[key] = [
                 lowering.condition(text, where, f"args.{key}[{i}]") for i, text in enumerate(value)
             ]
-    templated = {k: v for k, v in args.items() if k not in expressions}
+    templated = {k: v for k, v in args.items() if k not in expressions and not k.startswith("_")}
     _, templates = lowering.value(templated, where, "args")
     return {
         "module": module.name,
@@ -253,11 +261,33 @@ def _check_notify(plan: ExecutionPlan) -> None:
                     )
 
 
-def build_payload(loaded: LoadedPlan, registry: ModuleRegistry) -> Payload:
-    """Check every task against ``registry``, lower its Jinja2, produce the embedded payload."""
+def _static_files(plan: ExecutionPlan, sources: SourceFiles) -> list[dict[str, str]]:
+    """``embedded_data.static_files``: embedded (and checked) for every deployment."""
+    entries: dict[tuple[str, str], dict[str, str]] = {}
+    for deployment in plan.binary_deployments:
+        for item in deployment.embedded_data.static_files:
+            try:
+                blob = sources.static_file(item.src_path, item.checksum, item.size)
+            except ArgumentError as exc:
+                raise PlanError(f"deployment {deployment.deployment_id}: {exc}") from None
+            entries[(item.src_path, item.dest_path)] = {
+                "src": item.src_path,
+                "dest": item.dest_path,
+                "blob": blob,
+            }
+    return list(entries.values())
+
+
+def build_payload(
+    loaded: LoadedPlan, registry: ModuleRegistry, sources: SourceSettings | None = None
+) -> Payload:
+    """Check every task against ``registry``, lower its Jinja2, read the files it ships,
+    produce the embedded payload. Relative sources resolve against ``sources.root``
+    (default: the plan's folder)."""
     plan = loaded.plan
     _check_notify(plan)
-    lowering = _Lowering()
+    lowering = _Lowering(sources or SourceSettings(root=loaded.base_dir))
+    static_files = _static_files(plan, lowering.sources)
     plays: list[dict[str, Any]] = []
     for play in plan.plays:
         handlers = sorted(play.handlers, key=lambda h: h.execution_order)
@@ -279,6 +309,8 @@ def build_payload(loaded: LoadedPlan, registry: ModuleRegistry) -> Payload:
         "var_templates": variables["var_templates"],
         "facts": lowering.facts(required),
         "plays": plays,
+        "templates": lowering.sources.templates,
+        "static_files": static_files,
     }
     plan_hash = sha256_hex(canonical_json(body))
     document = {
@@ -292,4 +324,6 @@ def build_payload(loaded: LoadedPlan, registry: ModuleRegistry) -> Payload:
         plan_hash=plan_hash,
         plan_name=loaded.name,
         modules=tuple(modules),
+        blobs=tuple(sorted(lowering.sources.blobs.items())),
+        inputs=tuple(sorted(lowering.sources.inputs.items())),
     )

@@ -51,6 +51,9 @@ class CompileOptions:
     post: tuple[str, ...] = ()
     hosts: tuple[str, ...] = ()
     keep: bool = False
+    # Where relative copy/template sources resolve (default: the plan's folder).
+    src_root: Path | None = None
+    allow_src_outside_root: bool = False
 
 
 @dataclass(frozen=True)
@@ -141,13 +144,22 @@ def builder_registry() -> BuilderRegistry:
     return registry
 
 
-def prepare_payload(plan_path: str | Path) -> tuple[LoadedPlan, Payload]:
-    """Load, validate and lower a plan."""
+def prepare_payload(
+    plan_path: str | Path, src_root: Path | None = None, allow_src_outside_root: bool = False
+) -> tuple[LoadedPlan, Payload]:
+    """Load, validate and lower a plan; read the files it ships."""
     from .payload import build_payload
     from .plan import load_plan
+    from .sources import SourceSettings
 
     loaded = load_plan(plan_path)
-    return loaded, build_payload(loaded, module_registry())
+    if src_root is not None and not src_root.is_dir():
+        raise ConfigError(f"--src-root {src_root} is not a folder")
+    sources = SourceSettings(
+        root=src_root if src_root is not None else loaded.base_dir,
+        allow_outside=allow_src_outside_root,
+    )
+    return loaded, build_payload(loaded, module_registry(), sources)
 
 
 def render(loaded: LoadedPlan, payload: Payload, spec: TargetSpecification) -> RenderedProject:
@@ -182,7 +194,9 @@ def shared_target_dir(
 
 def plan_build(plan_path: str | Path, options: CompileOptions, config: CompilerConfig) -> BuildPlan:
     """Everything up to (not including) the build: cheap enough for every cache hit."""
-    loaded, payload = prepare_payload(plan_path)
+    loaded, payload = prepare_payload(
+        plan_path, options.src_root, options.allow_src_outside_root
+    )
     toolchain = detect_toolchain()
     spec = TargetSpecification(
         target_triple=options.target or toolchain.host,
@@ -321,6 +335,8 @@ def _input_key(
             "post": list(options.post or config.post_processors),
             "builder": options.builder,
             "hosts": list(options.hosts),
+            "src_root": str(options.src_root.resolve()) if options.src_root else None,
+            "allow_src_outside_root": options.allow_src_outside_root,
             "runtime": runtime_source().hash,
             "rustc": toolchain.version_text,
             "plugins": plugins,
@@ -445,8 +461,8 @@ def compile_plan(
                         "cache_key": entry.key,
                         "plan_name": bp.loaded.name,
                         "hosts": list(bp.hosts),
-                        # Files the plan references (its own digest is in the key already).
-                        "inputs": {},
+                        # Files the plan ships (its own digest is in the key already).
+                        "inputs": dict(bp.payload.inputs),
                     },
                 )
         if options.out is not None:
@@ -503,11 +519,15 @@ def _human(size: int) -> str:
 
 
 def render_plan(
-    plan_path: str | Path, out: Path | None = None, target: str | None = None
+    plan_path: str | Path,
+    out: Path | None = None,
+    target: str | None = None,
+    src_root: Path | None = None,
+    allow_src_outside_root: bool = False,
 ) -> dict[str, Any]:
     """Validate and render a plan; with ``out``, write a self-contained project there
     (the runtime inside) that builds with plain ``cargo build --offline``."""
-    loaded, payload = prepare_payload(plan_path)
+    loaded, payload = prepare_payload(plan_path, src_root, allow_src_outside_root)
     project = render(loaded, payload, TargetSpecification(target_triple=target or "host"))
     summary: dict[str, Any] = {
         "binary_name": project.name,

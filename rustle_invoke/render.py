@@ -131,14 +131,22 @@ def render_project(
         main_rs = (
             _environment()
             .get_template("src/main.rs.j2")
-            .render(tool_version=__version__, plan_hash=payload.plan_hash)
+            .render(
+                tool_version=__version__,
+                plan_hash=payload.plan_hash,
+                blobs=[digest for digest, _ in payload.blobs],
+            )
         )
     except jinja2.TemplateError as exc:
         raise TemplateError(f"project template failed to render: {exc}") from exc
     manifest = cargo_manifest(name, SELF_CONTAINED_RUNTIME, features or {})
     if manifest_hook is not None:
         manifest_hook(manifest)
-    sources = (("payload.json", payload.data), ("src/main.rs", main_rs.encode("utf-8")))
+    sources = (
+        ("payload.json", payload.data),
+        ("src/main.rs", main_rs.encode("utf-8")),
+        *((f"files/{digest}", data) for digest, data in payload.blobs),
+    )
     hashed = [
         *sources,
         ("Cargo.toml", tomli_w.dumps(manifest).encode("utf-8")),

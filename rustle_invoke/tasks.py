@@ -97,15 +97,26 @@ def _positive(value: Any, flag: str, unit: str = "seconds") -> float | None:
         "plan": "the rustle-plan JSON file",
         "out": "write the self-contained project here (it builds with plain `cargo build`)",
         "target": "target triple (recorded; the project builds for any target cargo is given)",
+        "src_root": "folder that relative copy/template sources resolve against "
+        "(default: the plan's folder)",
+        "allow_src_outside_root": "embed sources that lie outside the source root",
         "json": "print one JSON document",
     }
 )
 @cli_errors
-def render(c, plan, out=None, target=None, json=False):
+def render(
+    c, plan, out=None, target=None, src_root=None, allow_src_outside_root=False, json=False
+):
     """Render a plan's Rust project (validate it; with --out, write it)."""
     from . import pipeline
 
-    summary = pipeline.render_plan(plan, Path(out) if out else None, target)
+    summary = pipeline.render_plan(
+        plan,
+        Path(out) if out else None,
+        target,
+        Path(src_root) if src_root else None,
+        allow_src_outside_root,
+    )
     if json:
         _emit(summary)
     elif out:
@@ -138,6 +149,8 @@ def _compile_options(**kw: Any) -> Any:
         post=_split(kw.get("post")),
         hosts=_split(kw.get("hosts")),
         keep=bool(kw.get("keep")),
+        src_root=Path(kw["src_root"]) if kw.get("src_root") else None,
+        allow_src_outside_root=bool(kw.get("allow_src_outside_root")),
     )
 
 
@@ -156,6 +169,9 @@ def _compile_options(**kw: Any) -> Any:
         "hosts": "hosts this binary is for (listed in the JSON)",
         "dry_run": "show what would be built, build nothing",
         "keep": "keep the temporary project (for debugging)",
+        "src_root": "folder that relative copy/template sources resolve against "
+        "(default: the plan's folder)",
+        "allow_src_outside_root": "embed sources that lie outside the source root",
         "json": "print one JSON document",
     }
 )
@@ -175,6 +191,8 @@ def compile(
     hosts=None,
     dry_run=False,
     keep=False,
+    src_root=None,
+    allow_src_outside_root=False,
     json=False,
 ):
     """Compile a plan into a native binary (cached by content)."""
@@ -275,6 +293,9 @@ def cache_task(
         "skip_tags": "skip tasks with these tags",
         "timeout": "seconds the binary may run (default: no limit)",
         "verbose": "show each task's result (the binary's -v)",
+        "src_root": "folder that relative copy/template sources resolve against "
+        "(default: the plan's folder)",
+        "allow_src_outside_root": "embed sources that lie outside the source root",
         "json": "print one JSON document (the build and the binary's report)",
     },
 )
@@ -289,6 +310,8 @@ def localhost_test(
     skip_tags=None,
     timeout=None,
     verbose=False,
+    src_root=None,
+    allow_src_outside_root=False,
     json=False,
 ):
     """Compile a plan for this machine and run it here."""
@@ -298,7 +321,10 @@ def localhost_test(
     from . import pipeline
 
     config = _config(c)
-    binary = pipeline.compile_plan(plan, _compile_options(profile=profile), config, _progress())
+    options = _compile_options(
+        profile=profile, src_root=src_root, allow_src_outside_root=allow_src_outside_root
+    )
+    binary = pipeline.compile_plan(plan, options, config, _progress())
     argv = ["--format", "json" if json else "text"]
     argv += ["--check"] if check else []
     argv += ["--diff"] if diff else []

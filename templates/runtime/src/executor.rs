@@ -452,13 +452,28 @@ fn run_once<'a>(
             .map_err(|e| e.message)
     };
     let lookup = |name: &str| scope.json(name).ok().flatten();
+    let render_template = |index: usize, extra: &[(String, Value)]| -> Result<String, String> {
+        let template = state
+            .payload
+            .templates
+            .get(index)
+            .ok_or_else(|| format!("the payload has no template {index}"))?;
+        let mut inner = Scope::new(state, Some(play), Some(task));
+        inner.locals = scope.locals.clone();
+        inner.locals.extend(extra.iter().cloned());
+        jinja::render_string(template, &inner).map_err(|e| e.message)
+    };
     let ctx = ModuleContext {
         check_mode: task.check_mode.unwrap_or(state.opts.check),
+        diff_mode: state.opts.diff,
         verbosity: state.opts.verbosity,
+        host: &state.host,
         lookup: &lookup,
         evaluate: &evaluate,
         expressions: &task.expressions,
         facts: &state.facts,
+        blobs: state.payload.blobs,
+        render_template: &render_template,
     };
     let mut outcome = modules::run(&task.module, &args, &ctx);
     if outcome.status == Status::Skipped {

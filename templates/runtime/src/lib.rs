@@ -5,6 +5,7 @@
 //! every problem becomes a message and an exit code.
 
 pub mod cli;
+pub mod digest;
 pub mod executor;
 pub mod facts;
 pub mod hosts;
@@ -23,6 +24,8 @@ mod tests;
 use std::io::{self, Write};
 use std::path::Path;
 
+use payload::{Blobs, Payload};
+
 /// Version of this runtime.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Every task was ok (ignored failures included).
@@ -36,8 +39,9 @@ pub const EXIT_FAILED: i32 = 2;
 pub const DEFAULT_PROGRAM: &str = "rustle-plan";
 
 /// Entry point of a generated binary: reads the process arguments, runs the
-/// plan, prints to stdout/stderr and returns the exit code.
-pub fn run_main(payload: &[u8]) -> i32 {
+/// plan, prints to stdout/stderr and returns the exit code. `files` holds the
+/// embedded files by SHA-256 digest.
+pub fn run_main(payload: &[u8], files: &'static [(&'static str, &'static [u8])]) -> i32 {
     let mut argv = std::env::args_os();
     let program = argv
         .next()
@@ -53,7 +57,14 @@ pub fn run_main(payload: &[u8]) -> i32 {
     let stderr = io::stderr();
     let mut out = stdout.lock();
     let mut err = stderr.lock();
-    let code = run_program(&program, payload, &args, &mut out, &mut err);
+    let code = run_program(
+        &program,
+        payload,
+        payload::Blobs::new(files),
+        &args,
+        &mut out,
+        &mut err,
+    );
     let _ = out.flush();
     let _ = err.flush();
     code
@@ -67,12 +78,24 @@ pub fn run_with_args(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> i32 {
-    run_program(DEFAULT_PROGRAM, payload, args, out, err)
+    run_program(DEFAULT_PROGRAM, payload, Blobs::default(), args, out, err)
+}
+
+/// Like [`run_with_args`] with embedded files.
+pub fn run_with_files(
+    payload: &[u8],
+    files: &'static [(&'static str, &'static [u8])],
+    args: &[String],
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
+    run_program(DEFAULT_PROGRAM, payload, Blobs::new(files), args, out, err)
 }
 
 fn run_program(
     program: &str,
     payload: &[u8],
+    blobs: Blobs,
     args: &[String],
     out: &mut dyn Write,
     err: &mut dyn Write,
@@ -90,7 +113,7 @@ fn run_program(
         return EXIT_OK;
     }
     let plan = match payload::decode(payload) {
-        Ok(plan) => plan,
+        Ok(plan) => Payload { blobs, ..plan },
         Err(msg) => {
             let _ = writeln!(err, "error: {msg}");
             return EXIT_USAGE;

@@ -80,6 +80,27 @@ pub enum FactList {
     Names(Vec<String>),
 }
 
+/// Files embedded in the binary by the controller (copy sources, static files), by the
+/// SHA-256 hex digest of their bytes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Blobs {
+    files: &'static [(&'static str, &'static [u8])],
+}
+
+impl Blobs {
+    pub const fn new(files: &'static [(&'static str, &'static [u8])]) -> Blobs {
+        Blobs { files }
+    }
+
+    /// The bytes whose SHA-256 digest is `sha256`.
+    pub fn get(&self, sha256: &str) -> Option<&'static [u8]> {
+        self.files
+            .iter()
+            .find(|(digest, _)| *digest == sha256)
+            .map(|(_, bytes)| *bytes)
+    }
+}
+
 /// A decoded payload.
 #[derive(Debug, Clone)]
 pub struct Payload {
@@ -88,6 +109,11 @@ pub struct Payload {
     pub variables: VarTable,
     pub facts: FactList,
     pub plays: Vec<Play>,
+    /// Template files (the `template` module's `src`), lowered on the controller; tasks
+    /// name them by index.
+    pub templates: Vec<Template>,
+    /// Embedded file contents; set by [`crate::run_main`] after decoding.
+    pub blobs: Blobs,
     /// The document as parsed, for `--dump-plan`.
     pub raw: Value,
 }
@@ -168,12 +194,25 @@ pub fn from_value(raw: Value) -> Result<Payload, String> {
         None => return Err("invalid payload: missing field \"plays\"".to_string()),
         Some(other) => return Err(type_error("plays", "array", other)),
     };
+    let templates = match raw.get("templates") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(i, ir)| {
+                Template::decode(ir).map_err(|e| format!("invalid payload: templates[{i}]: {e}"))
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+        Some(other) => return Err(type_error("templates", "array", other)),
+    };
     Ok(Payload {
         plan_name,
         plan_hash,
         variables,
         facts,
         plays,
+        templates,
+        blobs: Blobs::default(),
         raw,
     })
 }

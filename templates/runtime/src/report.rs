@@ -248,8 +248,11 @@ fn record_json(record: &TaskRecord) -> Value {
         ("stderr", Value::str(&record.stderr)),
         ("duration_ms", Value::Int(record.duration_ms)),
     ]);
-    if let (Value::Object(members), Some(results)) = (&mut json, record.result.get("results")) {
-        if !record.items.is_empty() {
+    if let Value::Object(members) = &mut json {
+        if let Some(diff) = record.result.get("diff") {
+            members.push(("diff".to_string(), diff.clone()));
+        }
+        if let Some(results) = record.result.get("results").filter(|_| !record.items.is_empty()) {
             members.push(("results".to_string(), results.clone()));
         }
     }

@@ -11,7 +11,7 @@ pub mod shell;
 
 use crate::facts::FactCache;
 use crate::json::{obj, Value};
-use crate::payload::ExprArg;
+use crate::payload::{Blobs, ExprArg};
 
 /// Final state of a task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +47,9 @@ pub struct Outcome {
     pub display: Option<Value>,
     /// Module-specific members of the result object (`ansible_facts`, `ping`, ...).
     pub extra: Vec<(String, Value)>,
+    /// Ansible's `diff` result: an object `{before, after, before_header?, after_header?}`
+    /// or a list of them; shown as a unified diff under `--diff`.
+    pub diff: Option<Value>,
 }
 
 impl Outcome {
@@ -60,6 +63,7 @@ impl Outcome {
             stderr: String::new(),
             display: None,
             extra: Vec::new(),
+            diff: None,
         }
     }
 
@@ -89,6 +93,9 @@ impl Outcome {
             ("stderr_lines", lines(&self.stderr)),
         ]);
         if let Value::Object(members) = &mut result {
+            if let Some(diff) = &self.diff {
+                members.push(("diff".to_string(), diff.clone()));
+            }
             for (key, value) in &self.extra {
                 match members.iter_mut().find(|(k, _)| k == key) {
                     Some(slot) => slot.1 = value.clone(),
@@ -121,10 +128,17 @@ pub fn lines(text: &str) -> Value {
     Value::Array(out)
 }
 
+/// Renders embedded template number `index` with extra local variables.
+pub type TemplateRenderer<'a> = dyn Fn(usize, &[(String, Value)]) -> Result<String, String> + 'a;
+
 /// What a module needs to know about the run.
 pub struct ModuleContext<'a> {
     pub check_mode: bool,
+    /// `--diff`: modules fill [`Outcome::diff`] for what they change.
+    pub diff_mode: bool,
     pub verbosity: u32,
+    /// The host's name (`inventory_hostname`).
+    pub host: &'a str,
     /// Variable lookup with Ansible's precedence (rendered values).
     pub lookup: &'a dyn Fn(&str) -> Option<Value>,
     /// Evaluates the `index`th expression of argument `key` (see [`ModuleContext::expressions`]).
@@ -132,6 +146,9 @@ pub struct ModuleContext<'a> {
     /// Arguments that hold bare expressions (`assert`'s `that`, `debug`'s `var`).
     pub expressions: &'a [ExprArg],
     pub facts: &'a FactCache,
+    /// Files embedded at build time, by SHA-256 digest.
+    pub blobs: Blobs,
+    pub render_template: &'a TemplateRenderer<'a>,
 }
 
 impl ModuleContext<'_> {
@@ -177,13 +194,18 @@ pub fn with_test_context<R>(
 ) -> R {
     let facts = FactCache::new();
     let evaluate = |_: &str, _: usize| Err("no expressions in this test".to_string());
+    let render = |_: usize, _: &[(String, Value)]| Err("no templates in this test".to_string());
     let ctx = ModuleContext {
         check_mode,
+        diff_mode: false,
         verbosity,
+        host: "localhost",
         lookup,
         evaluate: &evaluate,
         expressions: &[],
         facts: &facts,
+        blobs: Blobs::default(),
+        render_template: &render,
     };
     f(&ctx)
 }

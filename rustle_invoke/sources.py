@@ -1,0 +1,198 @@
+"""Files a plan ships to its targets: found under the source root, read once, embedded.
+
+``copy`` sources, ``template`` sources and the plan's ``static_files`` are read on the
+controller while the payload is built. Their bytes go into the binary by SHA-256 digest (the
+project's ``files/`` folder); templates are lowered to the IR the runtime renders. Every file
+read is recorded with its digest, so the cache index never serves a binary built from an
+older version of a source.
+
+Relative paths resolve against the plan's folder (``--src-root`` overrides), looking in
+``files/`` (copy) or ``templates/`` (template) first, as Ansible looks beside a playbook. A
+source outside the root is refused unless the user allows it.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .hashing import input_digest, sha256_hex
+from .lowering import LoweringError, TemplateOptions, has_jinja, lower_template
+from .modules import ArgumentError
+
+# Ansible's template module: trim_blocks on, lstrip_blocks off, trailing newlines kept.
+TEMPLATE_DEFAULTS = {"trim_blocks": True, "lstrip_blocks": False, "keep_trailing_newline": True}
+_HEADER = "#jinja2:"
+
+
+@dataclass(frozen=True)
+class SourceSettings:
+    """Where relative sources are found and whether sources outside that folder are allowed."""
+
+    root: Path
+    allow_outside: bool = False
+
+
+def _mode(st: os.stat_result) -> str:
+    return f"{stat.S_IMODE(st.st_mode):04o}"
+
+
+class SourceFiles:
+    """Collects the files one plan embeds; given to module ``embed`` functions."""
+
+    def __init__(
+        self, settings: SourceSettings, on_template: Callable[[Any], object] | None = None
+    ) -> None:
+        self.settings = settings
+        self.root = settings.root.resolve()
+        self.blobs: dict[str, bytes] = {}
+        self.inputs: dict[str, str] = {}
+        self.templates: list[Any] = []
+        self._template_index: dict[tuple[str, TemplateOptions], int] = {}
+        self._on_template = on_template
+
+    # --- finding -------------------------------------------------------------------
+
+    def locate(self, src: Any, subdir: str, what: str = "src") -> Path:
+        """The file or folder ``src`` names, checked against the source root."""
+        if not isinstance(src, str) or not src:
+            raise ArgumentError(f"{what!r} must be a path")
+        if has_jinja(src):
+            raise ArgumentError(
+                f"{what} {src!r} is a template; sources are embedded in the binary at build "
+                "time, so their path must be fixed (render the variable part into dest instead)"
+            )
+        path = Path(os.path.expanduser(src))
+        candidates = [path] if path.is_absolute() else [self.root / subdir / path, self.root / path]
+        for candidate in candidates:
+            if os.path.lexists(candidate):
+                self._check_inside(candidate, src)
+                return candidate
+        looked = ", ".join(str(c) for c in candidates)
+        raise ArgumentError(
+            f"could not find {what} {src!r} (looked in {looked})",
+        )
+
+    def _check_inside(self, path: Path, src: str) -> None:
+        if self.settings.allow_outside:
+            return
+        real = path.resolve()
+        if real != self.root and self.root not in real.parents:
+            raise ArgumentError(
+                f"{src!r} is outside the source root {self.root} (it resolves to {real}); "
+                "pass --src-root to choose the root, or --allow-src-outside-root to embed it anyway"
+            )
+
+    # --- embedding -----------------------------------------------------------------
+
+    def _read(self, path: Path, src: str) -> tuple[bytes, os.stat_result]:
+        try:
+            st = path.stat()
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ArgumentError(f"cannot read {src!r} ({path}): {exc.strerror}") from None
+        self.inputs[str(path.resolve())] = input_digest(path.resolve())
+        return data, st
+
+    def file(self, path: Path, src: str) -> dict[str, Any]:
+        """One regular file: ``{"type": "file", "blob", "size", "mode"}``."""
+        self._check_inside(path, src)
+        data, st = self._read(path, src)
+        digest = sha256_hex(data)
+        self.blobs[digest] = data
+        return {"type": "file", "blob": digest, "size": st.st_size, "mode": _mode(st)}
+
+    def tree(self, path: Path, src: str) -> list[dict[str, Any]]:
+        """A folder's contents, sorted, links followed: ``[{"path", "type", ...}]``."""
+        entries: list[dict[str, Any]] = []
+        self.inputs[str(path.resolve())] = input_digest(path.resolve())
+        for folder, dirs, files in os.walk(path, followlinks=True):
+            dirs.sort()
+            base = Path(folder)
+            rel_base = base.relative_to(path)
+            for name in dirs:
+                self._check_inside(base / name, src)
+                entries.append(
+                    {
+                        "path": (rel_base / name).as_posix(),
+                        "type": "directory",
+                        "mode": _mode((base / name).stat()),
+                    }
+                )
+            for name in sorted(files):
+                entry = self.file(base / name, src)
+                entries.append({"path": (rel_base / name).as_posix(), **entry})
+        return entries
+
+    def static_file(self, src: str, checksum: str, size: int) -> str:
+        """A ``static_files`` entry: embedded, and checked when it carries a real checksum."""
+        path = self.locate(src, "files", "static file")
+        if not path.is_file():
+            raise ArgumentError(f"static file {src!r} ({path}) is not a regular file")
+        entry = self.file(path, src)
+        wanted = checksum.lower().removeprefix("sha256:")
+        if len(wanted) == 64 and all(c in "0123456789abcdef" for c in wanted):
+            if wanted != entry["blob"]:
+                raise ArgumentError(
+                    f"static file {src!r} has SHA-256 {entry['blob']}, but the plan says {wanted}"
+                )
+            if size and size != entry["size"]:
+                raise ArgumentError(
+                    f"static file {src!r} is {entry['size']} bytes, but the plan says {size}"
+                )
+        return str(entry["blob"])
+
+    def template(self, src: Any, overrides: dict[str, bool]) -> int:
+        """Lower template file ``src``; returns its index in the payload's template table."""
+        path = self.locate(src, "templates")
+        if not path.is_file():
+            raise ArgumentError(f"template {src!r} ({path}) is not a regular file")
+        data, _ = self._read(path, str(src))
+        digest = sha256_hex(data)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ArgumentError(f"template {src!r} is not UTF-8 text: {exc}") from None
+        text, header = _split_header(text, str(src))
+        options = TemplateOptions(**{**TEMPLATE_DEFAULTS, **overrides, **header})
+        key = (digest, options)
+        if key in self._template_index:
+            return self._template_index[key]
+        try:
+            ir = lower_template(text, options)
+        except LoweringError as exc:
+            raise ArgumentError(f"template {src!r}: {exc}") from None
+        if self._on_template is not None:
+            self._on_template(ir)
+        self.templates.append(ir)
+        self._template_index[key] = len(self.templates) - 1
+        return len(self.templates) - 1
+
+
+def _split_header(text: str, src: str) -> tuple[str, dict[str, bool]]:
+    """Ansible's ``#jinja2:`` first line: lexer settings for this one template."""
+    if not text.startswith(_HEADER):
+        return text, {}
+    first, _, rest = text.partition("\n")
+    settings: dict[str, bool] = {}
+    for item in first[len(_HEADER) :].split(","):
+        key, sep, raw = item.partition(":")
+        key = key.strip()
+        if not sep or key not in TEMPLATE_DEFAULTS:
+            raise ArgumentError(
+                f"template {src!r}: the #jinja2: header setting {item.strip()!r} is not supported "
+                f"(supported: {', '.join(TEMPLATE_DEFAULTS)})"
+            )
+        try:
+            value = ast.literal_eval(raw.strip())
+        except (ValueError, SyntaxError):
+            value = None
+        if not isinstance(value, bool):
+            raise ArgumentError(f"template {src!r}: #jinja2: {key} must be True or False")
+        settings[key] = value
+    return rest, settings
