@@ -21,7 +21,7 @@ from .modules import ArgumentError, ModuleRegistry
 from .plan import Condition, ExecutionPlan, Handler, LoadedPlan, Task
 from .sources import SourceFiles, SourceSettings
 
-PAYLOAD_FORMAT = 2
+PAYLOAD_FORMAT = 3
 # ansible_* names that are magic variables or the facts dict itself, never gathered as facts.
 _NOT_FACTS = {"facts", "check_mode", "verbosity", "loop_var", "index_var", "play_hosts"}
 

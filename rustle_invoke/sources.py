@@ -50,6 +50,7 @@ class SourceFiles:
     ) -> None:
         self.settings = settings
         self.root = settings.root.resolve()
+        self._lexical_root = Path(os.path.abspath(settings.root))
         self.blobs: dict[str, bytes] = {}
         self.inputs: dict[str, str] = {}
         self.templates: list[Any] = []
@@ -79,10 +80,13 @@ class SourceFiles:
         )
 
     def _check_inside(self, path: Path, src: str) -> None:
+        """Inside the root as written (symlinks the root holds are its owner's choice) or
+        once resolved; ``..`` and absolute paths elsewhere are outside."""
         if self.settings.allow_outside:
             return
         real = path.resolve()
-        if real != self.root and self.root not in real.parents:
+        lexical = Path(os.path.abspath(path))
+        if not (_within(lexical, self._lexical_root) or _within(real, self.root)):
             raise ArgumentError(
                 f"{src!r} is outside the source root {self.root} (it resolves to {real}); "
                 "pass --src-root to choose the root, or --allow-src-outside-root to embed it anyway"
@@ -159,6 +163,7 @@ class SourceFiles:
         except UnicodeDecodeError as exc:
             raise ArgumentError(f"template {src!r} is not UTF-8 text: {exc}") from None
         text, header = _split_header(text, str(src))
+        offset = 1 if header else 0  # line numbers name lines of the file, header included
         options = TemplateOptions(**{**TEMPLATE_DEFAULTS, **overrides, **header})
         key = (digest, options)
         if key in self._template_index:
@@ -166,12 +171,17 @@ class SourceFiles:
         try:
             ir = lower_template(text, options)
         except LoweringError as exc:
-            raise ArgumentError(f"template {src!r}: {exc}") from None
+            line = f"line {exc.lineno + offset}: " if exc.lineno else ""
+            raise ArgumentError(f"template {src!r}: {line}{exc.message}") from None
         if self._on_template is not None:
             self._on_template(ir)
         self.templates.append(ir)
         self._template_index[key] = len(self.templates) - 1
         return len(self.templates) - 1
+
+
+def _within(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
 
 
 def _split_header(text: str, src: str) -> tuple[str, dict[str, bool]]:

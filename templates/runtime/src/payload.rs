@@ -4,7 +4,7 @@ use crate::jinja::{Expr, Template};
 use crate::json::{self, Value};
 
 /// The only payload format this runtime understands.
-pub const SUPPORTED_FORMAT: i64 = 2;
+pub const SUPPORTED_FORMAT: i64 = 3;
 
 /// One step of the path from a value's root to a templated string inside it.
 #[derive(Debug, Clone, PartialEq)]
@@ -489,7 +489,7 @@ mod tests {
     use super::*;
 
     const FULL: &str = r#"{
-      "format": 2,
+      "format": 3,
       "plan": {"name": "site", "hash": "abcdef0123456789"},
       "variables": {"x": 1, "y": "two"},
       "plays": [{
@@ -540,20 +540,20 @@ mod tests {
     #[test]
     fn reports_type_errors_with_paths() {
         let err =
-            decode(br#"{"format": 2, "plays": [{"tasks": [{"module": "debug", "tags": [1]}]}]}"#)
+            decode(br#"{"format": 3, "plays": [{"tasks": [{"module": "debug", "tags": [1]}]}]}"#)
                 .unwrap_err();
         assert_eq!(
             err,
             "invalid payload: plays[0].tasks[0].tags[0]: expected string, found integer"
         );
-        let err = decode(br#"{"format": 2, "plays": [{"tasks": [{"name": "x"}]}]}"#).unwrap_err();
+        let err = decode(br#"{"format": 3, "plays": [{"tasks": [{"name": "x"}]}]}"#).unwrap_err();
         assert_eq!(
             err,
             "invalid payload: plays[0].tasks[0]: missing module name"
         );
         let err = decode(br#"[1]"#).unwrap_err();
         assert!(err.contains("expected object, found array"));
-        let err = decode(br#"{"format": 2}"#).unwrap_err();
+        let err = decode(br#"{"format": 3}"#).unwrap_err();
         assert!(err.contains("missing field \"plays\""));
         let err = decode(b"{\"format\": 2,").unwrap_err();
         assert!(err.starts_with("payload is not valid JSON: "));
@@ -561,7 +561,7 @@ mod tests {
 
     #[test]
     fn task_name_defaults_to_module() {
-        let p = decode(br#"{"format": 2, "plays": [{"tasks": [{"module": "debug"}]}]}"#).unwrap();
+        let p = decode(br#"{"format": 3, "plays": [{"tasks": [{"module": "debug"}]}]}"#).unwrap();
         assert_eq!(p.plays[0].tasks[0].name, "debug");
         assert_eq!(p.plays[0].tasks[0].args, Value::Object(vec![]));
     }

@@ -61,7 +61,7 @@ fn play(name: &str, tasks: &[String], handlers: &[String]) -> String {
 
 fn plan_of(plays: &[String]) -> String {
     format!(
-        r#"{{"format": 2, "plan": {{"name": "demo", "hash": "0123456789abcdef0123"}},
+        r#"{{"format": 3, "plan": {{"name": "demo", "hash": "0123456789abcdef0123"}},
             "variables": {{"greeting": "hi from vars", "both": "vars", "nested": {{"list": [10, 20]}}}},
             "plays": [{}]}}"#,
         plays.join(", ")
@@ -846,7 +846,7 @@ fn bad_payloads_exit_1_with_a_message() {
     assert_eq!(r.code, 1);
     assert!(r.err.contains("invalid UTF-8"));
     let r = run(
-        r#"{"format": 2, "plays": [{"tasks": [{"module": "debug", "ignore_errors": "yes"}]}]}"#,
+        r#"{"format": 3, "plays": [{"tasks": [{"module": "debug", "ignore_errors": "yes"}]}]}"#,
         &[],
     );
     assert_eq!(r.code, 1);
@@ -949,7 +949,7 @@ fn report_escapes_and_lossy_output() {
 
 #[test]
 fn empty_plan_and_play_without_name() {
-    let (code, report) = run_json(r#"{"format": 2, "plays": []}"#, &[]);
+    let (code, report) = run_json(r#"{"format": 3, "plays": []}"#, &[]);
     assert_eq!(code, 0);
     assert_eq!(recap(&report), [0, 0, 0, 0, 0]);
     assert_eq!(
@@ -957,7 +957,7 @@ fn empty_plan_and_play_without_name() {
         r#"{"name":"","hash":""}"#
     );
     let r = run(
-        r#"{"format": 2, "plays": [{"hosts": ["a", "b"], "tasks": []}]}"#,
+        r#"{"format": 3, "plays": [{"hosts": ["a", "b"], "tasks": []}]}"#,
         &[],
     );
     assert_eq!(r.code, 0);
