@@ -802,7 +802,7 @@ fn help_version_dump_and_usage_errors() {
     assert_eq!(r.code, 0);
     assert!(r
         .out
-        .starts_with("{\n  \"format\": 2,\n  \"plan\": {\n    \"name\": \"demo\","));
+        .starts_with("{\n  \"format\": 3,\n  \"plan\": {\n    \"name\": \"demo\","));
     assert_eq!(json::parse(&r.out).unwrap(), json::parse(&payload).unwrap());
 
     let cases: [&[&str]; 5] = [
@@ -830,7 +830,7 @@ fn bad_payloads_exit_1_with_a_message() {
     let r = run(r#"{"format": 1, "plays": []}"#, &[]);
     assert_eq!((r.code, r.out.as_str()), (1, ""));
     assert_eq!(r.err, "error: unsupported payload format 1\n");
-    let r = run("{\"format\": 2, \"plays\": [] } trailing", &[]);
+    let r = run("{\"format\": 3, \"plays\": [] } trailing", &[]);
     assert_eq!(r.code, 1);
     assert!(r
         .err
