@@ -194,9 +194,7 @@ def shared_target_dir(
 
 def plan_build(plan_path: str | Path, options: CompileOptions, config: CompilerConfig) -> BuildPlan:
     """Everything up to (not including) the build: cheap enough for every cache hit."""
-    loaded, payload = prepare_payload(
-        plan_path, options.src_root, options.allow_src_outside_root
-    )
+    loaded, payload = prepare_payload(plan_path, options.src_root, options.allow_src_outside_root)
     toolchain = detect_toolchain()
     spec = TargetSpecification(
         target_triple=options.target or toolchain.host,

@@ -104,9 +104,7 @@ def _positive(value: Any, flag: str, unit: str = "seconds") -> float | None:
     }
 )
 @cli_errors
-def render(
-    c, plan, out=None, target=None, src_root=None, allow_src_outside_root=False, json=False
-):
+def render(c, plan, out=None, target=None, src_root=None, allow_src_outside_root=False, json=False):
     """Render a plan's Rust project (validate it; with --out, write it)."""
     from . import pipeline
 

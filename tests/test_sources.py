@@ -95,8 +95,12 @@ def test_template_headers_and_lowering_errors_name_the_file(root: Path) -> None:
 def _static_plan(folder: Path, checksum: str = "placeholder-checksum", size: int = 1024) -> Path:
     document = plan_document([task("task_0", "debug", {"msg": "shipping"})])
     document["binary_deployments"][0]["embedded_data"]["static_files"] = [
-        {"src_path": "payload.bin", "dest_path": "/srv/payload.bin", "checksum": checksum,
-         "size": size}
+        {
+            "src_path": "payload.bin",
+            "dest_path": "/srv/payload.bin",
+            "checksum": checksum,
+            "size": size,
+        }
     ]
     plan = folder / "plan.json"
     plan.write_text(json.dumps(document))

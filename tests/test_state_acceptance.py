@@ -56,8 +56,12 @@ def _tasks() -> list[dict[str, Any]]:
         ),
         (
             "lineinfile",
-            {"path": f"{r}/etc/access", "regexp": "^#?ALL:", "line": "ALL: LOCAL",
-             "insertbefore": "BOF"},
+            {
+                "path": f"{r}/etc/access",
+                "regexp": "^#?ALL:",
+                "line": "ALL: LOCAL",
+                "insertbefore": "BOF",
+            },
             {},
         ),
         ("file", {"src": f"{r}/etc/app.conf", "dest": f"{r}/current.conf", "state": "link"}, {}),
