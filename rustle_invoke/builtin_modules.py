@@ -13,6 +13,13 @@ import shlex
 from collections.abc import Mapping
 from typing import Any
 
+from .file_modules import (
+    embed_copy,
+    embed_template,
+    normalize_copy,
+    normalize_file,
+    normalize_template,
+)
 from .hookspecs import hookimpl
 from .lowering import has_jinja
 from .modules import (
@@ -23,6 +30,21 @@ from .modules import (
     as_int,
     optional_str,
     reject_unknown,
+)
+from .stat_wait_modules import normalize_stat, normalize_wait_for
+from .system_modules import (
+    normalize_apk,
+    normalize_apt,
+    normalize_dnf,
+    normalize_homebrew,
+    normalize_launchd,
+    normalize_package,
+    normalize_pacman,
+    normalize_service,
+    normalize_systemd,
+    normalize_sysvinit,
+    normalize_yum,
+    normalize_zypper,
 )
 
 _RUN_KEYS = {"chdir", "creates", "removes", "stdin", "stdin_add_newline", "strip_empty_ends"}
@@ -163,6 +185,23 @@ BUILTIN_MODULES = (
     RuntimeModule("fail", normalize_fail),
     RuntimeModule("ping", normalize_ping),
     RuntimeModule("setup", normalize_setup, aliases=("gather_facts",)),
+    RuntimeModule("stat", normalize_stat),
+    RuntimeModule("wait_for", normalize_wait_for),
+    RuntimeModule("file", normalize_file),
+    RuntimeModule("copy", normalize_copy, embed=embed_copy),
+    RuntimeModule("template", normalize_template, embed=embed_template),
+    RuntimeModule("package", normalize_package),
+    RuntimeModule("apt", normalize_apt),
+    RuntimeModule("dnf", normalize_dnf, aliases=("dnf5",)),
+    RuntimeModule("yum", normalize_yum),
+    RuntimeModule("apk", normalize_apk, aliases=("community.general.apk",)),
+    RuntimeModule("pacman", normalize_pacman, aliases=("community.general.pacman",)),
+    RuntimeModule("zypper", normalize_zypper, aliases=("community.general.zypper",)),
+    RuntimeModule("homebrew", normalize_homebrew, aliases=("brew", "community.general.homebrew")),
+    RuntimeModule("service", normalize_service),
+    RuntimeModule("systemd", normalize_systemd, aliases=("systemd_service",)),
+    RuntimeModule("sysvinit", normalize_sysvinit),
+    RuntimeModule("launchd", normalize_launchd, aliases=("community.general.launchd",)),
 )
 
 

@@ -77,6 +77,9 @@ class TemplateOptions:
     trim_blocks: bool = False
     lstrip_blocks: bool = False
     keep_trailing_newline: bool = False
+    # What the lexer turns every line ending of the template text into (template's
+    # newline_sequence); values substituted into the text keep theirs.
+    newline_sequence: str = "\n"
 
 
 @lru_cache(maxsize=8)
@@ -86,6 +89,7 @@ def environment(options: TemplateOptions = TemplateOptions()) -> jinja2.Environm
         trim_blocks=options.trim_blocks,
         lstrip_blocks=options.lstrip_blocks,
         keep_trailing_newline=options.keep_trailing_newline,
+        newline_sequence=options.newline_sequence,  # type: ignore[arg-type]
         autoescape=False,
     )
 

@@ -151,7 +151,7 @@ class SourceFiles:
                 )
         return str(entry["blob"])
 
-    def template(self, src: Any, overrides: dict[str, bool]) -> int:
+    def template(self, src: Any, overrides: dict[str, Any]) -> int:
         """Lower template file ``src``; returns its index in the payload's template table."""
         path = self.locate(src, "templates")
         if not path.is_file():

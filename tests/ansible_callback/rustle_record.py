@@ -42,6 +42,8 @@ class CallbackModule(CallbackBase):
                 {k: r.get(k) for k in ("changed", "failed", "skipped", "item", "msg", "stdout")}
                 for r in data.get("results", [])
             ],
+            # The module's own result keys (path, mode, checksum, diff, ...).
+            "result": {k: v for k, v in data.items() if k not in ("invocation", "results")},
         }
         (self.handlers if _is_handler(result) else self.tasks).append(record)
 
@@ -68,7 +70,8 @@ class CallbackModule(CallbackBase):
                         "skipped": summary["skipped"],
                         "ignored": summary["ignored"],
                     },
-                }
+                },
+                default=str,
             )
         )
 

@@ -20,7 +20,7 @@ Runs the execution plan embedded in this binary.
 
 options:
   -C, --check             run in check mode: commands are not executed
-  -D, --diff              accepted for compatibility (no effect)
+  -D, --diff              show the differences a changed task makes (diffs of files)
   -t, --tags TAGS         only run tasks tagged with these tags (comma separated)
       --skip-tags TAGS    skip tasks tagged with these tags (comma separated)
       --format FORMAT     output format: text (default) or json

@@ -13,9 +13,11 @@ pub mod jinja;
 pub mod json;
 pub mod modules;
 pub mod payload;
+pub mod regex;
 pub mod report;
 pub mod scope;
 pub mod tags;
+pub mod textdiff;
 pub mod time;
 
 #[cfg(test)]
@@ -138,7 +140,8 @@ fn run_program(
     }
     let summary = match opts.format {
         cli::Format::Text => {
-            let mut reporter = report::TextReporter::new(out, opts.host_name(), opts.verbosity);
+            let mut reporter = report::TextReporter::new(out, opts.host_name(), opts.verbosity)
+                .with_diff(opts.diff);
             let summary = executor::execute(&plan, &opts, &mut reporter);
             reporter.recap(&summary.recap);
             summary

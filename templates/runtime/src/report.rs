@@ -20,6 +20,8 @@ pub struct TextReporter<'a> {
     out: &'a mut dyn Write,
     host: String,
     verbosity: u32,
+    /// `--diff`: print the diffs of changed results.
+    diff: bool,
 }
 
 impl<'a> TextReporter<'a> {
@@ -28,7 +30,15 @@ impl<'a> TextReporter<'a> {
             out,
             host: host.to_string(),
             verbosity,
+            diff: false,
         }
+    }
+
+    /// With `diff`, a changed result's `diff` is printed before its result line, as
+    /// `ansible-playbook --diff` does.
+    pub fn with_diff(mut self, diff: bool) -> TextReporter<'a> {
+        self.diff = diff;
+        self
     }
 
     /// Prints the PLAY RECAP block.
@@ -63,16 +73,59 @@ impl Listener for TextReporter<'_> {
     }
 
     fn task_done(&mut self, record: &TaskRecord) {
-        let text = result_line(record, &self.host, self.verbosity);
+        let text = result_text(record, &self.host, self.verbosity, self.diff);
         self.emit(&text);
     }
 }
 
 /// The lines printed for one finished task.
 pub fn result_line(record: &TaskRecord, host: &str, verbosity: u32) -> String {
+    result_text(record, host, verbosity, false)
+}
+
+/// The lines printed for one finished task; with `diff` (`--diff`), each changed result's diff
+/// text comes before its result line.
+pub fn result_text(record: &TaskRecord, host: &str, verbosity: u32, diff: bool) -> String {
     if !record.items.is_empty() {
-        return item_lines(record, host);
+        return item_lines(record, host, diff);
     }
+    let mut text = String::new();
+    if diff && record.status != Status::Failed && record.status != Status::Skipped {
+        text.push_str(&diff_display(&record.result));
+    }
+    text.push_str(&status_line(record, host, verbosity));
+    text
+}
+
+/// What ansible-playbook's default callback displays for a result's `diff` (`v2_on_file_diff`):
+/// nothing unless the result changed and has a non-empty `diff`; the text of
+/// [`crate::textdiff::ansible_diff_text`], ending with a newline.
+pub fn diff_display(result: &Value) -> String {
+    let changed = result.get("changed").and_then(Value::as_bool) == Some(true);
+    let Some(diff) = result.get("diff").filter(|d| changed && truthy(d)) else {
+        return String::new();
+    };
+    let mut text = crate::textdiff::ansible_diff_text(diff);
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text
+}
+
+/// Python's truth of a JSON value.
+fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Int(i) => *i != 0,
+        Value::Float(f) => *f != 0.0,
+        Value::Str(s) => !s.is_empty(),
+        Value::Array(items) => !items.is_empty(),
+        Value::Object(members) => !members.is_empty(),
+    }
+}
+
+fn status_line(record: &TaskRecord, host: &str, verbosity: u32) -> String {
     match record.status {
         Status::Skipped => format!("skipping: [{host}]\n"),
         Status::Failed => {
@@ -101,7 +154,7 @@ pub fn result_line(record: &TaskRecord, host: &str, verbosity: u32) -> String {
                 None if verbosity > 0 => {
                     format!(
                         "{label}: [{host}] => {}\n",
-                        verbose_result(record).to_spaced()
+                        verbose_result(record, verbosity).to_spaced()
                     )
                 }
                 None => format!("{label}: [{host}]\n"),
@@ -110,10 +163,14 @@ pub fn result_line(record: &TaskRecord, host: &str, verbosity: u32) -> String {
     }
 }
 
-/// One line per loop item, as ansible-playbook prints them.
-fn item_lines(record: &TaskRecord, host: &str) -> String {
+/// One line per loop item, as ansible-playbook prints them (under `--diff`, each changed
+/// item's diff before its line).
+fn item_lines(record: &TaskRecord, host: &str, diff: bool) -> String {
     let mut text = String::new();
     for item in &record.items {
+        if diff && item.status != Status::Failed && item.status != Status::Skipped {
+            text.push_str(&diff_display(&item.result));
+        }
         let label = &item.label;
         let line = match item.status {
             Status::Skipped => format!("skipping: [{host}] => (item={label}) \n"),
@@ -160,13 +217,13 @@ fn item_lines(record: &TaskRecord, host: &str) -> String {
 }
 
 /// Result object for `-v` output, keys sorted as Ansible prints them.
-fn verbose_result(record: &TaskRecord) -> Value {
+fn verbose_result(record: &TaskRecord, verbosity: u32) -> Value {
     let mut members: Vec<(String, Value)> = record
         .result
         .as_object()
         .unwrap_or_default()
         .iter()
-        .filter(|(k, _)| k != "failed" && k != "skipped")
+        .filter(|(k, _)| k != "failed" && k != "skipped" && (verbosity > 2 || k != "diff"))
         .cloned()
         .collect();
     members.sort_by(|a, b| a.0.cmp(&b.0));
@@ -252,7 +309,11 @@ fn record_json(record: &TaskRecord) -> Value {
         if let Some(diff) = record.result.get("diff") {
             members.push(("diff".to_string(), diff.clone()));
         }
-        if let Some(results) = record.result.get("results").filter(|_| !record.items.is_empty()) {
+        if let Some(results) = record
+            .result
+            .get("results")
+            .filter(|_| !record.items.is_empty())
+        {
             members.push(("results".to_string(), results.clone()));
         }
     }
@@ -389,6 +450,56 @@ mod tests {
             result_line(&looped, "h", 0),
             "skipping: [h] => (item=1) \nskipping: [h]\n"
         );
+    }
+
+    #[test]
+    fn diffs_come_before_changed_lines() {
+        use crate::executor::ItemRecord;
+        let diff = obj([
+            ("before", Value::str("old\n")),
+            ("after", Value::str("new\n")),
+            ("after_header", Value::str("/tmp/f")),
+        ]);
+        let mut changed = record(Status::Changed);
+        changed.result = obj([("changed", Value::Bool(true)), ("diff", diff.clone())]);
+        let shown = "--- before\n+++ after: /tmp/f\n@@ -1 +1 @@\n-old\n+new\n\n";
+        assert_eq!(
+            result_text(&changed, "h", 0, true),
+            format!("{shown}changed: [h]\n")
+        );
+        assert_eq!(result_text(&changed, "h", 0, false), "changed: [h]\n");
+        // -v output leaves the diff out below -vvv.
+        assert_eq!(
+            result_text(&changed, "h", 1, false),
+            "changed: [h] => {\"changed\": true}\n"
+        );
+        // Unchanged results show no diff.
+        let mut ok = record(Status::Ok);
+        ok.result = obj([("changed", Value::Bool(false)), ("diff", diff.clone())]);
+        assert_eq!(result_text(&ok, "h", 0, true), "ok: [h]\n");
+        // Loops: each changed item's diff before its line.
+        let item = |label: &str, changed: bool| ItemRecord {
+            label: label.into(),
+            status: if changed { Status::Changed } else { Status::Ok },
+            changed,
+            msg: Value::Null,
+            display: None,
+            result: obj([("changed", Value::Bool(changed)), ("diff", diff.clone())]),
+        };
+        let mut looped = record(Status::Changed);
+        looped.items = vec![item("a", true), item("b", false)];
+        assert_eq!(
+            result_text(&looped, "h", 0, true),
+            format!("{shown}changed: [h] => (item=a)\nok: [h] => (item=b)\n")
+        );
+        // A prepared text without a final newline gets one, as Display adds it.
+        let prepared = obj([
+            ("changed", Value::Bool(true)),
+            ("diff", obj([("prepared", Value::str("p"))])),
+        ]);
+        assert_eq!(diff_display(&prepared), "p\n");
+        let empty = obj([("changed", Value::Bool(true)), ("diff", obj([]))]);
+        assert_eq!(diff_display(&empty), "");
     }
 
     #[test]

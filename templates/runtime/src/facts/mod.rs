@@ -17,7 +17,7 @@ mod host;
 mod managers;
 mod misc;
 mod network;
-mod sys;
+pub(crate) mod sys;
 mod user;
 
 use std::cell::{OnceCell, RefCell};

@@ -30,6 +30,13 @@ pub(crate) struct PwEntry {
     pub shell: String,
 }
 
+/// One `struct group` entry (members left out).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct GrEntry {
+    pub name: String,
+    pub gid: u32,
+}
+
 /// Broken-down local time of one instant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct LocalTime {
@@ -143,6 +150,21 @@ mod ffi {
         pub pw_expire: std::ffi::c_long,
     }
 
+    /// `struct group` (identical on Linux and macOS).
+    #[repr(C)]
+    pub struct Group {
+        pub gr_name: *mut c_char,
+        pub gr_passwd: *mut c_char,
+        pub gr_gid: u32,
+        pub gr_mem: *mut *mut c_char,
+    }
+
+    /// `mode_t`: 32 bits on Linux, 16 bits on macOS.
+    #[cfg(target_os = "linux")]
+    pub type ModeT = u32;
+    #[cfg(target_os = "macos")]
+    pub type ModeT = u16;
+
     /// `struct tm` with the BSD/GNU `tm_gmtoff` and `tm_zone` members (same
     /// layout in glibc, musl and macOS).
     #[repr(C)]
@@ -203,6 +225,21 @@ mod ffi {
             buflen: usize,
             result: *mut *mut Passwd,
         ) -> c_int;
+        pub fn getgrgid_r(
+            gid: u32,
+            grp: *mut Group,
+            buf: *mut c_char,
+            buflen: usize,
+            result: *mut *mut Group,
+        ) -> c_int;
+        pub fn getgrnam_r(
+            name: *const c_char,
+            grp: *mut Group,
+            buf: *mut c_char,
+            buflen: usize,
+            result: *mut *mut Group,
+        ) -> c_int;
+        pub fn umask(mask: ModeT) -> ModeT;
         pub fn tzset();
         pub static mut tzname: [*mut c_char; 2];
         pub fn getloadavg(loadavg: *mut f64, nelem: c_int) -> c_int;
@@ -381,6 +418,99 @@ fn passwd_lookup(
         };
         return Some(entry);
     }
+}
+
+/// Group database entry by gid (`getgrgid_r`).
+#[cfg(any(target_os = "linux", target_os = "macos"))]
+pub(crate) fn group_by_gid(gid: u32) -> Option<GrEntry> {
+    group_lookup(|grp, buf, len, result| {
+        // SAFETY: `grp`, `buf` (of `len` bytes) and `result` are valid,
+        // writable and outlive the call (see `group_lookup`).
+        unsafe { ffi::getgrgid_r(gid, grp, buf, len, result) }
+    })
+}
+
+/// Group database entry by name (`getgrnam_r`).
+#[cfg(any(target_os = "linux", target_os = "macos"))]
+pub(crate) fn group_by_name(name: &str) -> Option<GrEntry> {
+    let cname = std::ffi::CString::new(name).ok()?;
+    group_lookup(|grp, buf, len, result| {
+        // SAFETY: `cname` is NUL-terminated and alive; the other pointers
+        // are valid and writable (see `group_lookup`).
+        unsafe { ffi::getgrnam_r(cname.as_ptr(), grp, buf, len, result) }
+    })
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
+pub(crate) fn group_by_gid(_gid: u32) -> Option<GrEntry> {
+    None
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
+pub(crate) fn group_by_name(_name: &str) -> Option<GrEntry> {
+    None
+}
+
+/// Runs a `getgr*_r` call with a growing scratch buffer (member lists of
+/// big groups can exceed the first size).
+#[cfg(any(target_os = "linux", target_os = "macos"))]
+fn group_lookup(
+    call: impl Fn(*mut ffi::Group, *mut c_char, usize, *mut *mut ffi::Group) -> c_int,
+) -> Option<GrEntry> {
+    let mut len = 1024usize;
+    loop {
+        let mut buf: Vec<c_char> = vec![0; len];
+        // SAFETY: `struct group` holds only integers and raw pointers, for
+        // which all-zero bytes are a valid value.
+        let mut grp: ffi::Group = unsafe { std::mem::zeroed() };
+        let mut result: *mut ffi::Group = std::ptr::null_mut();
+        let rc = call(&mut grp, buf.as_mut_ptr(), buf.len(), &mut result);
+        if rc == ERANGE && len < MAX_BUF {
+            len *= 4;
+            continue;
+        }
+        if rc != 0 || result.is_null() {
+            return None;
+        }
+        // SAFETY: on success `gr_name` points into `buf`, which is still
+        // alive, and is NUL-terminated (or null).
+        let name = unsafe { c_string(grp.gr_name) };
+        return Some(GrEntry {
+            name,
+            gid: grp.gr_gid,
+        });
+    }
+}
+
+/// The process umask. Linux reports it in `/proc/self/status` (read without
+/// touching it); elsewhere, or when that is unavailable, it is read by
+/// setting and restoring it under a lock, as Python's `os.umask` dance does.
+#[cfg(any(target_os = "linux", target_os = "macos"))]
+pub(crate) fn umask() -> u32 {
+    if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
+        for line in status.lines() {
+            if let Some(value) = line.strip_prefix("Umask:") {
+                if let Ok(mask) = u32::from_str_radix(value.trim(), 8) {
+                    return mask & 0o777;
+                }
+            }
+        }
+    }
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    // SAFETY: umask only swaps the process's file mode creation mask; the
+    // old value is restored at once.
+    let old = unsafe {
+        let old = ffi::umask(0o022);
+        ffi::umask(old);
+        old
+    };
+    u32::from(old) & 0o777
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
+pub(crate) fn umask() -> u32 {
+    0o022
 }
 
 /// Local broken-down time of `secs` since the epoch (`localtime_r`).
@@ -791,6 +921,12 @@ mod tests {
             let _ = gid;
         }
         assert!(passwd_by_name("no-such-user-\u{1}").is_none());
+        if let Some(gr) = group_by_gid(gid) {
+            assert_eq!(gr.gid, gid);
+            assert_eq!(group_by_name(&gr.name).map(|g| g.gid), Some(gid));
+        }
+        assert!(group_by_name("no-such-group-\u{1}").is_none());
+        assert!(umask() <= 0o777);
         assert!(affinity_cpus().unwrap_or(0) >= 1);
         let t = local_time(0).expect("localtime");
         assert!(t.year == 1970 || t.year == 1969);

@@ -31,7 +31,7 @@ mod pyformat;
 mod pystr;
 mod sort;
 mod strformat;
-mod unicode;
+pub(crate) mod unicode;
 mod value;
 
 #[cfg(test)]
@@ -45,6 +45,18 @@ use std::rc::Rc;
 
 pub use looping::LoopRef;
 pub use value::{Dict, Undefined, Value, ViewKind};
+
+/// Python's `json.dumps(v, sort_keys=True, indent=indent, separators=(',', ': '))` of JSON
+/// data (ASCII only, as Python's default): how Ansible's callback serializes diff objects.
+pub fn json_dumps_sorted(v: &crate::json::Value, indent: usize) -> String {
+    let options = json_text::Options {
+        indent: Some(" ".repeat(indent)),
+        sort_keys: true,
+        ensure_ascii: true,
+        separators: Some((",", ": ")),
+    };
+    json_text::dumps(&Value::from_json(v), &options).unwrap_or_else(|e| e.message)
+}
 
 /// An evaluation failure (Jinja2's or Python's message, e.g. `'x' is undefined` or
 /// `division by zero`).

@@ -333,11 +333,7 @@ fn run_process(spec: &ExecSpec) -> Outcome {
         Ok(output) => output,
         Err(e) => return Outcome::failed(format!("failed to collect command output: {e}")),
     };
-    let rc = match (output.status.code(), output.status.signal()) {
-        (Some(code), _) => i64::from(code),
-        (None, Some(signal)) => -i64::from(signal),
-        (None, None) => -1,
-    };
+    let rc = exit_code(&output.status);
     let mut stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     let mut stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     if spec.strip_empty_ends {
@@ -358,6 +354,94 @@ fn run_process(spec: &ExecSpec) -> Outcome {
     out.stdout = stdout;
     out.stderr = stderr;
     out
+}
+
+/// The exit code as Ansible reports it: the code, or minus the signal number.
+pub(crate) fn exit_code(status: &std::process::ExitStatus) -> i64 {
+    match (status.code(), status.signal()) {
+        (Some(code), _) => i64::from(code),
+        (None, Some(signal)) => -i64::from(signal),
+        (None, None) => -1,
+    }
+}
+
+/// A finished program: exit code and output (lossy UTF-8, as produced).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Captured {
+    pub rc: i64,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `program` with `args` (no shell, stdin from /dev/null) and extra
+/// environment variables, and captures its output. With `detached` the output
+/// goes through temporary files and the child gets its own process group, so a
+/// daemon it leaves running (an init script's `start`) can neither hold our
+/// pipes open nor be hit by signals sent to our group.
+pub(crate) fn capture(
+    program: &Path,
+    args: &[String],
+    env: &[(String, String)],
+    detached: bool,
+) -> io::Result<Captured> {
+    let mut command = Command::new(program);
+    command.args(args).stdin(Stdio::null());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    if !detached {
+        let output = command.output()?;
+        return Ok(Captured {
+            rc: exit_code(&output.status),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        });
+    }
+    use std::os::unix::process::CommandExt;
+    let out = SpoolFile::create("out")?;
+    let err = SpoolFile::create("err")?;
+    command
+        .stdout(out.file.try_clone()?)
+        .stderr(err.file.try_clone()?)
+        .process_group(0);
+    let status = command.spawn()?.wait()?;
+    Ok(Captured {
+        rc: exit_code(&status),
+        stdout: out.read()?,
+        stderr: err.read()?,
+    })
+}
+
+/// A temporary file that receives a child's output; removed when dropped.
+struct SpoolFile {
+    path: PathBuf,
+    file: std::fs::File,
+}
+
+impl SpoolFile {
+    fn create(kind: &str) -> io::Result<SpoolFile> {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!(".rustle-{}-{n}-{kind}", std::process::id()));
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
+        Ok(SpoolFile { path, file })
+    }
+
+    fn read(&self) -> io::Result<String> {
+        let bytes = std::fs::read(&self.path)?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+}
+
+impl Drop for SpoolFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
 }
 
 /// Removes trailing `\r` and `\n` characters.

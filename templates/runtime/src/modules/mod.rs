@@ -2,12 +2,21 @@
 
 pub mod assertion;
 pub mod command;
+pub mod copy;
 pub mod debug;
 pub mod fail;
+pub mod file;
+pub mod fsutil;
+pub mod package;
 pub mod ping;
+pub mod service;
 pub mod set_fact;
 pub mod setup;
 pub mod shell;
+pub mod stat;
+pub mod sysexec;
+pub mod template;
+pub mod wait_for;
 
 use crate::facts::FactCache;
 use crate::json::{obj, Value};
@@ -174,12 +183,49 @@ pub fn run(module: &str, args: &Value, ctx: &ModuleContext) -> Outcome {
         "assert" | "ansible.builtin.assert" => assertion::run(args, ctx),
         "fail" | "ansible.builtin.fail" => fail::run(args),
         "ping" | "ansible.builtin.ping" => ping::run(args),
+        "stat" | "ansible.builtin.stat" => stat::run(args, ctx),
+        "wait_for" | "ansible.builtin.wait_for" => wait_for::run(args, ctx),
+        "file" | "ansible.builtin.file" => file::run(args, ctx),
+        "copy" | "ansible.builtin.copy" => copy::run(args, ctx),
+        "template" | "ansible.builtin.template" => template::run(args, ctx),
+        "package" | "ansible.builtin.package" => package::run(args, ctx),
+        "apt"
+        | "dnf"
+        | "yum"
+        | "apk"
+        | "pacman"
+        | "zypper"
+        | "homebrew"
+        | "ansible.builtin.apt"
+        | "ansible.builtin.dnf"
+        | "ansible.builtin.yum" => {
+            let short = module.rsplit('.').next().unwrap_or(module);
+            match package::Manager::from_name(short) {
+                Some(manager) => package::run_manager(manager, args, ctx),
+                None => Outcome::failed(format!("unsupported module '{module}'")),
+            }
+        }
+        "service" | "ansible.builtin.service" => service::run(args, ctx),
+        "systemd"
+        | "systemd_service"
+        | "sysvinit"
+        | "launchd"
+        | "ansible.builtin.systemd"
+        | "ansible.builtin.systemd_service"
+        | "ansible.builtin.sysvinit" => {
+            let short = module.rsplit('.').next().unwrap_or(module);
+            match service::Manager::from_name(short) {
+                Some(manager) => service::run_manager(manager, args, ctx),
+                None => Outcome::failed(format!("unsupported module '{module}'")),
+            }
+        }
         "setup" | "gather_facts" | "ansible.builtin.setup" | "ansible.builtin.gather_facts" => {
             setup::run(args, ctx)
         }
         other => Outcome::failed(format!(
-            "unsupported module '{other}' (this runtime supports assert, command, debug, \
-             fail, ping, set_fact, setup and shell)"
+            "unsupported module '{other}' (this runtime supports apk, apt, assert, command, \
+             copy, debug, dnf, fail, file, homebrew, launchd, package, pacman, ping, service, \
+             set_fact, setup, shell, stat, systemd, sysvinit, template, wait_for, yum and zypper)"
         )),
     }
 }
@@ -265,10 +311,13 @@ mod tests {
     fn unknown_module_and_bad_args_fail_cleanly() {
         let lookup = |_: &str| None;
         let o = with_test_context(false, 0, &lookup, |ctx| {
-            run("copy", &Value::Object(vec![]), ctx)
+            run("no_such_module", &Value::Object(vec![]), ctx)
         });
         assert_eq!(o.status, Status::Failed);
-        assert!(o.msg.to_text().contains("unsupported module 'copy'"));
+        assert!(o
+            .msg
+            .to_text()
+            .contains("unsupported module 'no_such_module'"));
         let o = with_test_context(false, 0, &lookup, |ctx| {
             run("debug", &Value::Array(vec![]), ctx)
         });
