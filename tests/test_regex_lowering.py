@@ -137,7 +137,7 @@ def test_committed_cases_are_current() -> None:
 
 def test_committed_cases_agree_with_re() -> None:
     """Independent of the generator: a sample of the committed rows, re-checked with `re`."""
-    text = CASES_FILE.read_text()
+    text = CASES_FILE.read_text().split("pub const EXPAND")[0]
     rows = re.findall(r'^        r#+"(.*)"#+,\n        r#+"(\{.*\})"#+,\n', text, re.M)
     assert len(rows) > 200
     rng = random.Random(0)

@@ -861,7 +861,7 @@ fn broken_task_arguments_fail_the_task_not_the_process() {
         &[
             task(
                 "unknown",
-                "copy",
+                "synchronize",
                 r#"{"src": "a"}"#,
                 r#""ignore_errors": true"#,
             ),
@@ -883,7 +883,7 @@ fn broken_task_arguments_fail_the_task_not_the_process() {
     );
     let (code, report) = run_json(&payload, &[]);
     assert_eq!(code, 2);
-    assert!(msg(&report, "unknown").starts_with("unsupported module 'copy'"));
+    assert!(msg(&report, "unknown").starts_with("unsupported module 'synchronize'"));
     assert_eq!(
         msg(&report, "bad args"),
         "command: arguments must be an object, found string"

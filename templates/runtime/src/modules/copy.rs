@@ -422,9 +422,13 @@ fn copy_file(
         } else {
             None
         };
-        let mut out = if ctx.check_mode {
-            changed_outcome(true)
-        } else {
+        if ctx.check_mode {
+            // The action plugin returns before the module (and the checksum) in check mode.
+            let mut out = changed_outcome(true);
+            out.diff = diff.map(|d| Value::Array(vec![d]));
+            return Some(out);
+        }
+        let mut out = {
             let module = ModuleCopy {
                 src: CopySrc::Bytes(payload.bytes),
                 label: payload.label.clone(),
