@@ -21,6 +21,7 @@ from .file_modules import (
     normalize_template,
 )
 from .hookspecs import hookimpl
+from .lineinfile_module import normalize_lineinfile
 from .lowering import has_jinja
 from .modules import (
     ArgumentError,
@@ -190,6 +191,7 @@ BUILTIN_MODULES = (
     RuntimeModule("file", normalize_file),
     RuntimeModule("copy", normalize_copy, embed=embed_copy),
     RuntimeModule("template", normalize_template, embed=embed_template),
+    RuntimeModule("lineinfile", normalize_lineinfile),
     RuntimeModule("package", normalize_package),
     RuntimeModule("apt", normalize_apt),
     RuntimeModule("dnf", normalize_dnf, aliases=("dnf5",)),

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ansible_play import KEYWORDS, run_ansible, to_plan
+from ansible_play import run_ansible, to_plan
 from conftest import cli, cli_json, task, write_plan
 
 from rustle_invoke import process
@@ -65,49 +65,278 @@ def _t(name: str, module: str, args: dict[str, Any], **extra: Any) -> dict[str, 
 
 TASKS: list[dict[str, Any]] = [
     _t("dir", "file", {"path": f"{R}/d1", "state": "directory", "mode": "0750"}),
-    _t("nested symbolic", "file", {"path": f"{R}/a/b/c", "state": "directory", "mode": "u=rwx,g=rx,o="}),
-    _t("touch preserve", "file", {"path": f"{R}/d1/touched", "state": "touch", "mode": "0600", "modification_time": "preserve", "access_time": "preserve"}),
-    _t("touch stamped", "file", {"path": f"{R}/d1/stamped", "state": "touch", "modification_time": "202001021530.45", "access_time": "202001021530.45"}),
-    _t("content", "copy", {"content": "hello\n", "dest": f"{R}/d1/hello.txt", "mode": "0644"}, register="r_content"),
-    _t("json content int mode", "copy", {"content": {"a": [1, 2], "b": "\u00e9"}, "dest": f"{R}/d1/data.json", "mode": 0o640}, register="r_json"),
+    _t(
+        "nested symbolic",
+        "file",
+        {"path": f"{R}/a/b/c", "state": "directory", "mode": "u=rwx,g=rx,o="},
+    ),
+    _t(
+        "touch preserve",
+        "file",
+        {
+            "path": f"{R}/d1/touched",
+            "state": "touch",
+            "mode": "0600",
+            "modification_time": "preserve",
+            "access_time": "preserve",
+        },
+    ),
+    _t(
+        "touch stamped",
+        "file",
+        {
+            "path": f"{R}/d1/stamped",
+            "state": "touch",
+            "modification_time": "202001021530.45",
+            "access_time": "202001021530.45",
+        },
+    ),
+    _t(
+        "content",
+        "copy",
+        {"content": "hello\n", "dest": f"{R}/d1/hello.txt", "mode": "0644"},
+        register="r_content",
+    ),
+    _t(
+        "json content int mode",
+        "copy",
+        {"content": {"a": [1, 2], "b": "\u00e9"}, "dest": f"{R}/d1/data.json", "mode": 0o640},
+        register="r_json",
+    ),
     _t("content for symbolic", "copy", {"content": "sym\n", "dest": f"{R}/d1/sym.txt"}),
-    _t("symbolic on file", "file", {"path": f"{R}/d1/sym.txt", "mode": "u=rw,g=r,o="}, register="r_sym", ignore_errors=True),
-    _t("relative link", "file", {"path": f"{R}/d1/link-rel", "src": "hello.txt", "state": "link"}, register="r_link", ignore_errors=True),
-    _t("absolute link", "file", {"path": f"{R}/d1/link-abs", "src": f"{R}/d1/hello.txt", "state": "link"}, ignore_errors=True),
-    _t("hard link", "file", {"path": f"{R}/d1/hard", "src": f"{R}/d1/hello.txt", "state": "hard"}, register="r_hard", ignore_errors=True),
-    _t("dangling forced", "file", {"path": f"{R}/d1/dangling", "src": "missing.txt", "state": "link", "force": True}),
-    _t("folder", "copy", {"src": "site", "dest": f"{R}/www", "directory_mode": "0750"}, register="r_tree"),
-    _t("folder contents", "copy", {"src": "site/", "dest": f"{R}/www2/", "directory_mode": "0700", "mode": "0600"}),
-    _t("file into dir slash", "copy", {"src": "one.txt", "dest": f"{R}/d1/", "mode": "preserve"}, register="r_one"),
+    _t(
+        "symbolic on file",
+        "file",
+        {"path": f"{R}/d1/sym.txt", "mode": "u=rw,g=r,o="},
+        register="r_sym",
+        ignore_errors=True,
+    ),
+    _t(
+        "relative link",
+        "file",
+        {"path": f"{R}/d1/link-rel", "src": "hello.txt", "state": "link"},
+        register="r_link",
+        ignore_errors=True,
+    ),
+    _t(
+        "absolute link",
+        "file",
+        {"path": f"{R}/d1/link-abs", "src": f"{R}/d1/hello.txt", "state": "link"},
+        ignore_errors=True,
+    ),
+    _t(
+        "hard link",
+        "file",
+        {"path": f"{R}/d1/hard", "src": f"{R}/d1/hello.txt", "state": "hard"},
+        register="r_hard",
+        ignore_errors=True,
+    ),
+    _t(
+        "dangling forced",
+        "file",
+        {"path": f"{R}/d1/dangling", "src": "missing.txt", "state": "link", "force": True},
+    ),
+    _t(
+        "folder",
+        "copy",
+        {"src": "site", "dest": f"{R}/www", "directory_mode": "0750"},
+        register="r_tree",
+    ),
+    _t(
+        "folder contents",
+        "copy",
+        {"src": "site/", "dest": f"{R}/www2/", "directory_mode": "0700", "mode": "0600"},
+    ),
+    _t(
+        "file into dir slash",
+        "copy",
+        {"src": "one.txt", "dest": f"{R}/d1/", "mode": "preserve"},
+        register="r_one",
+    ),
     _t("file into dir", "copy", {"src": "one.txt", "dest": f"{R}/a"}, register="r_one_a"),
-    _t("force false", "copy", {"content": "other\n", "dest": f"{R}/keep.txt", "force": False}, register="r_keep"),
-    _t("backup", "copy", {"content": "v2\n", "dest": f"{R}/backed.txt", "backup": True}, register="r_backup"),
-    _t("template", "template", {"src": "app.conf.j2", "dest": f"{R}/d1/app.conf", "mode": "0640"}, register="r_tpl", ignore_errors=True),
-    _t("template lstrip", "template", {"src": "strip.j2", "dest": f"{R}/d1/strip.txt", "lstrip_blocks": True, "trim_blocks": False}, ignore_errors=True),
-    _t("template crlf", "template", {"src": "crlf.j2", "dest": f"{R}/d1/crlf.txt", "newline_sequence": "\r\n"}, ignore_errors=True),
-    _t("template into dir", "template", {"src": "app.conf.j2", "dest": f"{R}/d1/"}, register="r_tpl_dir", ignore_errors=True),
+    _t(
+        "force false",
+        "copy",
+        {"content": "other\n", "dest": f"{R}/keep.txt", "force": False},
+        register="r_keep",
+    ),
+    _t(
+        "backup",
+        "copy",
+        {"content": "v2\n", "dest": f"{R}/backed.txt", "backup": True},
+        register="r_backup",
+    ),
+    _t(
+        "template",
+        "template",
+        {"src": "app.conf.j2", "dest": f"{R}/d1/app.conf", "mode": "0640"},
+        register="r_tpl",
+        ignore_errors=True,
+    ),
+    _t(
+        "template lstrip",
+        "template",
+        {
+            "src": "strip.j2",
+            "dest": f"{R}/d1/strip.txt",
+            "lstrip_blocks": True,
+            "trim_blocks": False,
+        },
+        ignore_errors=True,
+    ),
+    _t(
+        "template crlf",
+        "template",
+        {"src": "crlf.j2", "dest": f"{R}/d1/crlf.txt", "newline_sequence": "\r\n"},
+        ignore_errors=True,
+    ),
+    _t(
+        "template into dir",
+        "template",
+        {"src": "app.conf.j2", "dest": f"{R}/d1/"},
+        register="r_tpl_dir",
+        ignore_errors=True,
+    ),
     _t("absent tree", "file", {"path": f"{R}/old", "state": "absent"}, register="r_absent"),
     _t("absent nothing", "file", {"path": f"{R}/never", "state": "absent"}),
-    _t("recurse", "file", {"path": f"{R}/tree", "state": "directory", "recurse": True, "mode": "u=rwX,g=rX,o="}),
-    _t("link over file", "file", {"path": f"{R}/to-link", "src": "d1/hello.txt", "state": "link", "force": True}, ignore_errors=True),
-    _t("hard over file", "file", {"path": f"{R}/hard-dest.txt", "src": f"{R}/hard-src.txt", "state": "hard", "force": True}),
-    _t("dir over file", "file", {"path": f"{R}/plainfile", "state": "directory"}, ignore_errors=True),
+    _t(
+        "recurse",
+        "file",
+        {"path": f"{R}/tree", "state": "directory", "recurse": True, "mode": "u=rwX,g=rX,o="},
+    ),
+    _t(
+        "link over file",
+        "file",
+        {"path": f"{R}/to-link", "src": "d1/hello.txt", "state": "link", "force": True},
+        ignore_errors=True,
+    ),
+    _t(
+        "hard over file",
+        "file",
+        {"path": f"{R}/hard-dest.txt", "src": f"{R}/hard-src.txt", "state": "hard", "force": True},
+    ),
+    _t(
+        "dir over file",
+        "file",
+        {"path": f"{R}/plainfile", "state": "directory"},
+        ignore_errors=True,
+    ),
     _t("missing file", "file", {"path": f"{R}/nope"}, ignore_errors=True),
     _t("copy over link", "copy", {"content": "replaced\n", "dest": f"{R}/over-link"}),
-    _t("remote file", "copy", {"src": f"{R}/remote-file.txt", "dest": f"{R}/remote-copy.txt", "remote_src": True}, register="r_remote"),
-    _t("remote folder", "copy", {"src": f"{R}/remote", "dest": f"{R}/remote-copy", "remote_src": True}),
-    _t("remote contents", "copy", {"src": f"{R}/remote/", "dest": f"{R}/remote-contents", "remote_src": True}),
-    _t("validate ok", "copy", {"content": "valid\n", "dest": f"{R}/validated.txt", "validate": "test -s %s"}),
-    _t("validate fails", "copy", {"content": "x\n", "dest": f"{R}/invalid.txt", "validate": "grep -q zzz %s"}, ignore_errors=True),
-    _t("touch symbolic", "file", {"path": f"{R}/a/b/c/new", "state": "touch", "mode": "a=r", "modification_time": "preserve", "access_time": "preserve"}, ignore_errors=True),
-    _t("single file folder", "copy", {"src": "single", "dest": f"{R}/single-out"}, register="r_single"),
-    _t("missing parents", "copy", {"src": "one.txt", "dest": f"{R}/newdir/sub/", "directory_mode": "0711"}, register="r_parents"),
-    _t("owner group", "file", {"path": f"{R}/keep.txt", "owner": "{{ me }}", "group": "{{ my_group }}"}),
+    _t(
+        "remote file",
+        "copy",
+        {"src": f"{R}/remote-file.txt", "dest": f"{R}/remote-copy.txt", "remote_src": True},
+        register="r_remote",
+    ),
+    _t(
+        "remote folder",
+        "copy",
+        {"src": f"{R}/remote", "dest": f"{R}/remote-copy", "remote_src": True},
+    ),
+    _t(
+        "remote contents",
+        "copy",
+        {"src": f"{R}/remote/", "dest": f"{R}/remote-contents", "remote_src": True},
+    ),
+    _t(
+        "validate ok",
+        "copy",
+        {"content": "valid\n", "dest": f"{R}/validated.txt", "validate": "test -s %s"},
+    ),
+    _t(
+        "validate fails",
+        "copy",
+        {"content": "x\n", "dest": f"{R}/invalid.txt", "validate": "grep -q zzz %s"},
+        ignore_errors=True,
+    ),
+    _t(
+        "touch symbolic",
+        "file",
+        {
+            "path": f"{R}/a/b/c/new",
+            "state": "touch",
+            "mode": "a=r",
+            "modification_time": "preserve",
+            "access_time": "preserve",
+        },
+        ignore_errors=True,
+    ),
+    _t(
+        "single file folder",
+        "copy",
+        {"src": "single", "dest": f"{R}/single-out"},
+        register="r_single",
+    ),
+    _t(
+        "missing parents",
+        "copy",
+        {"src": "one.txt", "dest": f"{R}/newdir/sub/", "directory_mode": "0711"},
+        register="r_parents",
+    ),
+    _t(
+        "owner group",
+        "file",
+        {"path": f"{R}/keep.txt", "owner": "{{ me }}", "group": "{{ my_group }}"},
+    ),
     _t("int mode on file", "file", {"path": f"{R}/backed.txt", "mode": 0o600}),
-]  # fmt: skip
+    _t("link target content", "copy", {"content": "t\n", "dest": f"{R}/d1/target-for-mode"}),
+    _t(
+        "link mode follows",
+        "file",
+        {"path": f"{R}/d1/link-mode", "src": "target-for-mode", "state": "link", "mode": "0600"},
+        ignore_errors=True,
+    ),
+    _t(
+        "copy follow",
+        "copy",
+        {"content": "followed\n", "dest": f"{R}/follow-link", "follow": True},
+        register="r_follow",
+    ),
+    _t(
+        "touch dir",
+        "file",
+        {
+            "path": f"{R}/d1",
+            "state": "touch",
+            "modification_time": "preserve",
+            "access_time": "preserve",
+        },
+        ignore_errors=True,
+    ),
+    _t("folder over old", "copy", {"src": "site", "dest": f"{R}/www3"}),
+    _t(
+        "template force false",
+        "template",
+        {"src": "app.conf.j2", "dest": f"{R}/keep.txt", "force": False},
+        register="r_tpl_keep",
+    ),
+    _t(
+        "numeric owner",
+        "copy",
+        {
+            "content": "n\n",
+            "dest": f"{R}/numeric.txt",
+            "owner": "{{ my_uid }}",
+            "group": "{{ my_gid }}",
+        },
+    ),
+    _t("symbolic X on dir", "file", {"path": f"{R}/tree2", "state": "directory", "mode": "a+X"}),
+    _t("folder preserve", "copy", {"src": "site/", "dest": f"{R}/www4/", "mode": "preserve"}),
+    _t("absent link", "file", {"path": f"{R}/link-to-remove", "state": "absent"}),
+    _t(
+        "hard again",
+        "file",
+        {"path": f"{R}/hard-dest.txt", "src": f"{R}/hard-src.txt", "state": "hard"},
+        register="r_hard_again",
+    ),
+]
 
 REGISTERED = [t["register"] for t in TASKS if "register" in t]
-SHOWS = [_t(f"show {name}", "debug", {"msg": SHOW}, vars={"r": f"{{{{ {name} }}}}"}) for name in REGISTERED]
+SHOWS = [
+    _t(f"show {name}", "debug", {"msg": SHOW}, vars={"r": f"{{{{ {name} }}}}"})
+    for name in REGISTERED
+]
 
 
 def play(root: Path) -> dict[str, Any]:
@@ -123,6 +352,8 @@ def play(root: Path) -> dict[str, Any]:
             "features": ["auth", "api"],
             "me": getpass.getuser(),
             "my_group": grp.getgrgid(os.getegid()).gr_name,
+            "my_uid": os.geteuid(),
+            "my_gid": os.getegid(),
         },
         "tasks": TASKS + SHOWS,
     }
@@ -151,6 +382,13 @@ def seed(root: Path) -> Path:
     (root / "remote" / "deep" / "y.txt").write_text("y\n")
     (root / "remote-file.txt").write_text("remote\n")
     (root / "remote-file.txt").chmod(0o640)
+    (root / "follow-target.txt").write_text("f\n")
+    (root / "follow-link").symlink_to("follow-target.txt")
+    (root / "www3" / "site").mkdir(parents=True)
+    (root / "www3" / "site" / "index.html").write_text("old\n")
+    (root / "tree2").mkdir()
+    (root / "tree2").chmod(0o700)
+    (root / "link-to-remove").symlink_to("remote")
     return root
 
 
@@ -236,9 +474,7 @@ def run_ours(binary: Path, root: Path, *args: str) -> tuple[int, dict[str, Any]]
     return result.returncode, json.loads(result.stdout)
 
 
-def run_theirs(
-    project: Path, root: Path, *args: str, tag: str = ""
-) -> tuple[int, dict[str, Any]]:
+def run_theirs(project: Path, root: Path, *args: str, tag: str = "") -> tuple[int, dict[str, Any]]:
     folder = project / f"ansible-{root.parent.name}-{root.name}{tag}"
     folder.mkdir()
     # Ansible looks for files/ and templates/ beside the playbook: give it the same ones.
@@ -324,9 +560,7 @@ def test_check_mode_changes_nothing_and_diffs_agree(
 
 def test_text_diff_is_shown(binary: Path, tmp_path: Path) -> None:
     root = seed(tmp_path / "t")
-    result = process.run(
-        [binary, "-e", f"root={root}", "--diff", "--check"], timeout=300
-    )
+    result = process.run([binary, "-e", f"root={root}", "--diff", "--check"], timeout=300)
     assert "+hello" in result.stdout
     assert "-v1\n+v2" in result.stdout
 
@@ -404,7 +638,9 @@ def _compile_error(plan: Path, *args: str) -> str:
 
 
 def test_missing_source_is_a_plan_error(tmp_path: Path) -> None:
-    plan = write_plan(tmp_path / "p.json", [task("t_0", "copy", {"src": "nope.txt", "dest": "/tmp/x"})])
+    plan = write_plan(
+        tmp_path / "p.json", [task("t_0", "copy", {"src": "nope.txt", "dest": "/tmp/x"})]
+    )
     err = _compile_error(plan)
     assert "could not find src 'nope.txt'" in err and "t_0" in err
 
@@ -423,7 +659,9 @@ def test_sources_outside_the_root(tmp_path: Path) -> None:
     other.mkdir()
     (other / "files").mkdir()
     (other / "files" / "in.txt").write_text("in\n")
-    plan2 = write_plan(tmp_path / "proj" / "p2.json", [task("t_0", "copy", {"src": "in.txt", "dest": "/tmp/x"})])
+    plan2 = write_plan(
+        tmp_path / "proj" / "p2.json", [task("t_0", "copy", {"src": "in.txt", "dest": "/tmp/x"})]
+    )
     assert "could not find" in _compile_error(plan2)
     ok = cli_json("compile", "--plan", str(plan2), "--profile", "debug", "--src-root", str(other))
     assert ok["binaries"]
@@ -439,8 +677,12 @@ def test_templated_source_and_bad_arguments_are_refused(tmp_path: Path) -> None:
         ("file", {"path": "/tmp/x", "state": "gone"}, "value of state must be one of"),
         ("file", {"path": "/tmp/x", "recurse": True, "state": "file"}, "recurse option requires"),
         ("template", {"src": "t.j2", "dest": "/tmp/x", "output_encoding": "latin-1"}, "UTF-8 only"),
-        ("template", {"src": "t.j2", "dest": "/tmp/x", "state": "file"}, "'state' cannot be specified"),
-    ]  # fmt: skip
+        (
+            "template",
+            {"src": "t.j2", "dest": "/tmp/x", "state": "file"},
+            "'state' cannot be specified",
+        ),
+    ]
     (tmp_path / "t.j2").write_text("x\n")
     for index, (module, args, message) in enumerate(cases):
         plan = write_plan(tmp_path / f"p{index}.json", [task("t_0", module, args)])
@@ -450,6 +692,8 @@ def test_templated_source_and_bad_arguments_are_refused(tmp_path: Path) -> None:
 def test_unsupported_template_construct_names_file_and_line(tmp_path: Path) -> None:
     (tmp_path / "templates").mkdir()
     (tmp_path / "templates" / "bad.j2").write_text("ok\n{% include 'other.j2' %}\n")
-    plan = write_plan(tmp_path / "p.json", [task("t_0", "template", {"src": "bad.j2", "dest": "/tmp/x"})])
+    plan = write_plan(
+        tmp_path / "p.json", [task("t_0", "template", {"src": "bad.j2", "dest": "/tmp/x"})]
+    )
     err = _compile_error(plan)
     assert "bad.j2" in err and "line 2" in err

@@ -172,7 +172,7 @@ def test_payload_carries_lowered_tasks_and_the_facts_they_read(tmp_path: Path) -
         variables={"xs": [1, 2], "who": "{{ ansible_user_id }}"},
     )
     payload = payload_of(plan)
-    assert payload["format"] == 2
+    assert payload["format"] == 3
     assert payload["facts"] == ["hostname", "system", "user_id"]
     assert payload["var_templates"] == [[["who"], [["out", ["var", "ansible_user_id"]]]]]
     first, second = payload["plays"][0]["tasks"]

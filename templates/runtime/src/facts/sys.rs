@@ -505,7 +505,10 @@ pub(crate) fn umask() -> u32 {
         ffi::umask(old);
         old
     };
-    u32::from(old) & 0o777
+    // `mode_t` is u16 on macOS, u32 on Linux.
+    #[allow(clippy::useless_conversion)]
+    let old = u32::from(old);
+    old & 0o777
 }
 
 #[cfg(not(any(target_os = "linux", target_os = "macos")))]

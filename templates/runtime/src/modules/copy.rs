@@ -545,6 +545,8 @@ fn module_copy(m: &ModuleCopy, opts: &CopyOptions, ctx: &ModuleContext) -> Outco
     }
 }
 
+// Both arms carry a finished result; the error arm is only an early return.
+#[allow(clippy::result_large_err)]
 fn module_copy_inner(
     m: &ModuleCopy,
     opts: &CopyOptions,
@@ -676,7 +678,7 @@ fn module_copy_inner(
             if let Some(cmd) = &opts.validate {
                 let attrs = opts.attrs(m.mode.clone());
                 fsutil::apply_attrs(pending.path(), &attrs, false).map_err(fail)?;
-                fsutil::validate_outcome(cmd, pending.path())?;
+                fsutil::validate_outcome(cmd, pending.path()).map_err(|o| *o)?;
             }
             pending
                 .commit(Path::new(&dest), !remote)
@@ -842,6 +844,8 @@ fn remote_copy(src: &str, opts: &CopyOptions, ctx: &ModuleContext) -> Outcome {
     }
 }
 
+// Both arms carry a finished result; the error arm is only an early return.
+#[allow(clippy::result_large_err)]
 fn remote_tree(
     src: &str,
     mode: Option<ModeSpec>,

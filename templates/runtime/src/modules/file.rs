@@ -614,20 +614,18 @@ fn recursive_attrs(dir: &Path, opts: &Options, depth: usize) -> Result<bool, Fai
             let name = p.to_string_lossy().into_owned();
             changed |= set_attrs(&name, opts, None)?;
             changed |= update_timestamps(&name, opts, None)?;
-            if p.is_symlink() {
-                if opts.follow {
-                    let Ok(link) = fs::read_link(p) else {
-                        continue;
-                    };
-                    let target = root.join(link);
-                    if exists(&target) {
-                        if target.is_dir() {
-                            changed |= recursive_attrs(&target, opts, depth + 1)?;
-                        }
-                        let t = target.to_string_lossy().into_owned();
-                        changed |= set_attrs(&t, opts, None)?;
-                        changed |= update_timestamps(&t, opts, None)?;
+            if p.is_symlink() && opts.follow {
+                let Ok(link) = fs::read_link(p) else {
+                    continue;
+                };
+                let target = root.join(link);
+                if exists(&target) {
+                    if target.is_dir() {
+                        changed |= recursive_attrs(&target, opts, depth + 1)?;
                     }
+                    let t = target.to_string_lossy().into_owned();
+                    changed |= set_attrs(&t, opts, None)?;
+                    changed |= update_timestamps(&t, opts, None)?;
                 }
             }
         }

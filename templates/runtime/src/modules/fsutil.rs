@@ -440,13 +440,8 @@ fn perm_bits(user: char, perms: &str, use_umask: bool, prev: u32, is_dir: bool) 
                 'g' => 0o2000,
                 _ => 0,
             },
-            't' => {
-                if user == 'o' {
-                    0o1000
-                } else {
-                    0
-                }
-            }
+            't' if user == 'o' => 0o1000,
+            't' => 0,
             // Copy another class's bits into this one.
             'u' => ((prev >> 6) & 0o7) << shift,
             'g' => ((prev >> 3) & 0o7) << shift,
@@ -522,7 +517,7 @@ pub fn apply_attrs_diff(
     if let Some(owner) = &attrs.owner {
         let uid = lookup_uid(owner)?;
         if meta.uid() != uid {
-            if let Some(d) = diff.as_deref_mut() {
+            if let Some(d) = diff.as_mut() {
                 d.before
                     .push(("owner".into(), Value::Int(i64::from(meta.uid()))));
                 d.after.push(("owner".into(), Value::Int(i64::from(uid))));
@@ -539,7 +534,7 @@ pub fn apply_attrs_diff(
         let gid = lookup_gid(group)?;
         let current = fs::symlink_metadata(path).map_err(|e| os_error(&e, &shown))?;
         if current.gid() != gid {
-            if let Some(d) = diff.as_deref_mut() {
+            if let Some(d) = diff.as_mut() {
                 d.before
                     .push(("group".into(), Value::Int(i64::from(current.gid()))));
                 d.after.push(("group".into(), Value::Int(i64::from(gid))));
@@ -558,7 +553,7 @@ pub fn apply_attrs_diff(
         let is_dir = current.is_dir();
         let mode = spec.resolve(prev, is_dir)?;
         if prev != mode {
-            if let Some(d) = diff.as_deref_mut() {
+            if let Some(d) = diff.as_mut() {
                 d.before.push(("mode".into(), Value::str(octal_mode(prev))));
                 d.after.push(("mode".into(), Value::str(octal_mode(mode))));
             }
@@ -598,9 +593,11 @@ pub fn run_validate(cmd: &str, path: &Path) -> Result<(), String> {
 
 /// [`run_validate`] that returns the failed outcome with Ansible's keys
 /// (`exit_status`, `stdout`, `stderr`).
-pub fn validate_outcome(cmd: &str, path: &Path) -> Result<(), Outcome> {
+pub fn validate_outcome(cmd: &str, path: &Path) -> Result<(), Box<Outcome>> {
     if !cmd.contains("%s") {
-        return Err(Outcome::failed(format!("validate must contain %s: {cmd}")));
+        return Err(Box::new(Outcome::failed(format!(
+            "validate must contain %s: {cmd}"
+        ))));
     }
     let mut line = String::new();
     let mut chars = cmd.chars().peekable();
@@ -622,8 +619,8 @@ pub fn validate_outcome(cmd: &str, path: &Path) -> Result<(), Outcome> {
         }
         line.push(c);
     }
-    let argv =
-        split_command(&line).map_err(|e| Outcome::failed(format!("failed to validate: {e}")))?;
+    let argv = split_command(&line)
+        .map_err(|e| Box::new(Outcome::failed(format!("failed to validate: {e}"))))?;
     let spec = ExecSpec {
         argv,
         chdir: None,
@@ -648,7 +645,7 @@ pub fn validate_outcome(cmd: &str, path: &Path) -> Result<(), Outcome> {
     out.stdout = run.stdout;
     out.stderr = run.stderr;
     out.rc = None;
-    Err(out)
+    Err(Box::new(out))
 }
 
 /// Owner name of `uid`, or the number as text.

@@ -7,6 +7,7 @@ pub mod debug;
 pub mod fail;
 pub mod file;
 pub mod fsutil;
+pub mod lineinfile;
 pub mod package;
 pub mod ping;
 pub mod service;
@@ -188,6 +189,7 @@ pub fn run(module: &str, args: &Value, ctx: &ModuleContext) -> Outcome {
         "file" | "ansible.builtin.file" => file::run(args, ctx),
         "copy" | "ansible.builtin.copy" => copy::run(args, ctx),
         "template" | "ansible.builtin.template" => template::run(args, ctx),
+        "lineinfile" | "ansible.builtin.lineinfile" => lineinfile::run(args, ctx),
         "package" | "ansible.builtin.package" => package::run(args, ctx),
         "apt"
         | "dnf"
@@ -224,8 +226,9 @@ pub fn run(module: &str, args: &Value, ctx: &ModuleContext) -> Outcome {
         }
         other => Outcome::failed(format!(
             "unsupported module '{other}' (this runtime supports apk, apt, assert, command, \
-             copy, debug, dnf, fail, file, homebrew, launchd, package, pacman, ping, service, \
-             set_fact, setup, shell, stat, systemd, sysvinit, template, wait_for, yum and zypper)"
+             copy, debug, dnf, fail, file, homebrew, launchd, lineinfile, package, pacman, ping, \
+             service, set_fact, setup, shell, stat, systemd, sysvinit, template, wait_for, yum \
+             and zypper)"
         )),
     }
 }

@@ -31,8 +31,11 @@ fn spans_json(spans: &Option<Spans>) -> json::Value {
     }
 }
 
+/// A pattern (for messages), its IR and (subject, expected spans) pairs.
+type Case = (String, json::Value, Vec<(String, json::Value)>);
+
 /// Searches every subject of `cases` and returns the disagreements with Python.
-fn check_search(cases: &[(String, json::Value, Vec<(String, json::Value)>)]) -> Vec<String> {
+fn check_search(cases: &[Case]) -> Vec<String> {
     let mut failures = Vec::new();
     for (pattern, ir, subjects) in cases {
         let regex = match Regex::decode(ir) {

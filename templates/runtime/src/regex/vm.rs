@@ -29,7 +29,10 @@ struct Saved {
 #[derive(Debug, Clone)]
 enum Barrier {
     /// A positive look-around: on success, continue at `next` with the position `pos`.
-    Look { pos: usize, next: usize },
+    Look {
+        pos: usize,
+        next: usize,
+    },
     /// A negative look-around: if its body fails, continue at `next` with `pos`.
     NegLook {
         pos: usize,
@@ -57,9 +60,16 @@ enum Frame {
         saved: Saved,
     },
     /// The tail of a greedy repeat after its optional iteration failed.
-    Tail { pc: usize, pos: usize, saved: Saved },
+    Tail {
+        pc: usize,
+        pos: usize,
+        saved: Saved,
+    },
     /// Restore a repeat register.
-    Reg { reg: usize, old: Register },
+    Reg {
+        reg: usize,
+        old: Register,
+    },
     /// A greedy one-unit repeat that may give back units, down to `min`.
     Greedy {
         next: usize,
@@ -76,7 +86,11 @@ enum Frame {
         saved: Saved,
     },
     /// A lazy general repeat (its `Until` at `pc`) that may try one more iteration.
-    LazyMore { pc: usize, pos: usize, saved: Saved },
+    LazyMore {
+        pc: usize,
+        pos: usize,
+        saved: Saved,
+    },
     Barrier(Barrier),
 }
 
@@ -157,11 +171,9 @@ pub fn search(
                 spans.push(match (m.marks[j], m.marks[j + 1]) {
                     (Some(a), Some(b)) if (j + 1) as isize <= m.lastmark => {
                         if a > b {
-                            return Err(
-                                "the span of a capturing group is wrong (Python's re \
+                            return Err("the span of a capturing group is wrong (Python's re \
                                  raises SystemError for this pattern)"
-                                    .to_string(),
-                            );
+                                .to_string());
                         }
                         Some((a, b))
                     }
