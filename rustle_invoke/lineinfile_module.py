@@ -22,7 +22,10 @@ _ALIASES = {
     "regexp": ("regexp", "regex"),
     "line": ("line", "value"),
 }
-_UNSUPPORTED_FILE_ARGS = ("seuser", "serole", "setype", "selevel", "attributes", "attr")
+# SELinux options are accepted and ignored, as Ansible does on hosts without SELinux (and as
+# the file modules do); chattr attributes are refused.
+_IGNORED_FILE_ARGS = ("seuser", "serole", "setype", "selevel")
+_UNSUPPORTED_FILE_ARGS = ("attributes", "attr")
 _KEYS = {
     *(alias for names in _ALIASES.values() for alias in names),
     "state",
@@ -38,6 +41,7 @@ _KEYS = {
     "owner",
     "group",
     "unsafe_writes",
+    *_IGNORED_FILE_ARGS,
     *_UNSUPPORTED_FILE_ARGS,
 }
 
@@ -68,8 +72,8 @@ def normalize_lineinfile(args: Mapping[str, Any]) -> dict[str, Any]:
     for key in _UNSUPPORTED_FILE_ARGS:
         if key in args:
             raise ArgumentError(
-                f"(lineinfile) the argument {key!r} (SELinux context / file attributes) is not "
-                "supported by this runtime"
+                f"(lineinfile) the argument {key!r} (chattr file attributes) is not supported "
+                "by this runtime"
             )
     for first, second in (
         ("insertbefore", "insertafter"),

@@ -33,6 +33,8 @@ IR_VERSION = 1
 Mode = Literal["str", "bytes"]
 
 _MAXREPEAT = C.MAXREPEAT
+# Deepest IR nesting (the payload's JSON parser accepts 256 levels in all).
+_MAX_DEPTH = 160
 _BMP_LIMIT = 0x10000
 
 _ASCII_CATEGORIES = {
@@ -94,6 +96,11 @@ def lower_regex(
     flags = tree.state.flags
     lowerer = _Lowerer(pattern, what, mode)
     node = lowerer.sequence(tree, flags)
+    if _depth(node) > _MAX_DEPTH:
+        raise RegexLoweringError(
+            f"the {what} {pattern!r} nests groups and repeats more than {_MAX_DEPTH // 2} "
+            "levels deep, more than the runtime accepts; flatten the pattern"
+        )
     names = sorted(tree.state.groupdict.items(), key=lambda item: item[1])
     return {
         "v": IR_VERSION,
@@ -282,6 +289,12 @@ class _Lowerer:
         if not cased:
             return None
         return [*_ranges(members), *tail]
+
+
+def _depth(node: Any) -> int:
+    if isinstance(node, list):
+        return 1 + max((_depth(child) for child in node), default=0)
+    return 0
 
 
 def _combine_flags(flags: int, add_flags: int, del_flags: int) -> int:

@@ -114,7 +114,7 @@ def seed(root: Path) -> Path:
     root.mkdir(parents=True)
     files = {
         "sshd_config": "Port 22\n#PermitRootLogin yes\n  #ListenAddress 1.2.3.4\n"
-        "PasswordAuthentication yes\n",
+        "UsePAM yes\nPasswordAuthentication yes\n",
         "app.ini": "[main]\nkey=1\n[other]\nkey=2\n",
         "hosts": "127.0.0.1 LOCALHOST\n::1 localhost\n",
         "hosts2": "x\n",
@@ -205,6 +205,7 @@ def real_runs(binary: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[st
     }
     runs["theirs_again"] = run_theirs(theirs_root, tag="-again")
     runs["ours_again"] = run_ours(binary, ours_root)
+    runs["theirs_tree_again"] = tree(theirs_root)
     runs["ours_tree_again"] = tree(ours_root)
     return runs
 
@@ -252,7 +253,9 @@ def test_second_run_changes_nothing(real_runs: dict[str, Any]) -> None:
     # Ansible's own quirk: the line glued to a last line without newline is never found, so
     # it is added again on every run (Ansible's second run reports the same, checked above).
     assert changed == ["insertafter a last line without newline"], changed
-    assert real_runs["ours_tree_again"] == real_runs["ours_tree"]
+    assert real_runs["ours_tree_again"] == real_runs["theirs_tree_again"]
+    again, first = real_runs["ours_tree_again"], real_runs["ours_tree"]
+    assert [path for path in first if again[path] != first[path]] == ["nonl2.txt"]
 
 
 def _diffs(report: dict[str, Any], root: Path, theirs: bool) -> dict[str, Any]:
@@ -317,7 +320,7 @@ def test_text_diff_is_shown(binary: Path, tmp_path: Path) -> None:
             {"path": "/tmp/x", "line": "x", "insertafter": "a", "insertbefore": "b"},
             "parameters are mutually exclusive: insertbefore|insertafter",
         ),
-        ({"path": "/tmp/x", "line": "x", "setype": "etc_t"}, "not supported"),
+        ({"path": "/tmp/x", "line": "x", "attributes": "+i"}, "not supported"),
     ],
 )
 def test_bad_regexes_fail_the_build(tmp_path: Path, args: dict[str, Any], message: str) -> None:
