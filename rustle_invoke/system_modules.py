@@ -126,6 +126,17 @@ def _need_names_or_cache(module: str, names: list[str] | str, update_cache: Any)
 # --- package ---------------------------------------------------------------------
 
 
+def _package_request(
+    module: str, args: Mapping[str, Any], states: tuple[str, ...], **choice: Any
+) -> dict[str, Any]:
+    """``name``, ``state`` and ``update_cache``, as every package manager module takes them."""
+    names = _names(module, args)
+    state = _choice(module, args, "state", states, "present", **choice)
+    update_cache = as_bool(args, "update_cache", False)
+    _need_names_or_cache(module, names, update_cache)
+    return {"name": names, "state": state, "update_cache": update_cache}
+
+
 def normalize_package(args: Mapping[str, Any]) -> dict[str, Any]:
     reject_unknown("package", args, {"name", "state", "use", "update_cache"})
     use = args.get("use", "auto")
@@ -267,20 +278,8 @@ def _normalize_dnf(module: str, args: Mapping[str, Any]) -> dict[str, Any]:
             "lock_timeout",
         },
     )
-    names = _names(module, args)
-    state = _choice(
-        module,
-        args,
-        "state",
-        ("absent", "installed", "latest", "present", "removed"),
-        "present",
-    )
-    update_cache = as_bool(args, "update_cache", False)
-    _need_names_or_cache(module, names, update_cache)
     return {
-        "name": names,
-        "state": state,
-        "update_cache": update_cache,
+        **_package_request(module, args, ("absent", "installed", "latest", "present", "removed")),
         "disable_gpg_check": as_bool(args, "disable_gpg_check", False),
         "enablerepo": _str_list(module, args, "enablerepo"),
         "disablerepo": _str_list(module, args, "disablerepo"),
@@ -309,16 +308,8 @@ def normalize_apk(args: Mapping[str, Any]) -> dict[str, Any]:
         },
     )
     reject_unknown("apk", args, {"name", "state", "update_cache", "no_cache", "repository"})
-    names = _names("apk", args)
-    state = _choice(
-        "apk", args, "state", ("present", "installed", "absent", "removed", "latest"), "present"
-    )
-    update_cache = as_bool(args, "update_cache", False)
-    _need_names_or_cache("apk", names, update_cache)
     return {
-        "name": names,
-        "state": state,
-        "update_cache": update_cache,
+        **_package_request("apk", args, ("present", "installed", "absent", "removed", "latest")),
         "no_cache": as_bool(args, "no_cache", False),
         "repository": _str_list("apk", args, "repository"),
     }
@@ -342,16 +333,8 @@ def normalize_pacman(args: Mapping[str, Any]) -> dict[str, Any]:
         args,
         {"name", "state", "update_cache", "force", "remove_nosave", "executable", "extra_args"},
     )
-    names = _names("pacman", args)
-    state = _choice(
-        "pacman", args, "state", ("present", "installed", "latest", "absent", "removed"), "present"
-    )
-    update_cache = as_bool(args, "update_cache", False)
-    _need_names_or_cache("pacman", names, update_cache)
     return {
-        "name": names,
-        "state": state,
-        "update_cache": update_cache,
+        **_package_request("pacman", args, ("present", "installed", "latest", "absent", "removed")),
         "force": as_bool(args, "force", False),
         "remove_nosave": as_bool(args, "remove_nosave", False),
         "executable": optional_str(args, "executable"),
@@ -437,21 +420,13 @@ def normalize_homebrew(args: Mapping[str, Any]) -> dict[str, Any]:
         },
     )
     reject_unknown("homebrew", args, {"name", "state", "update_cache", "path", "install_options"})
-    names = _names("homebrew", args)
-    state = _choice(
-        "homebrew",
-        args,
-        "state",
-        ("absent", "installed", "latest", "present", "removed", "uninstalled", "upgraded"),
-        "present",
-        unsupported=("head", "linked", "unlinked"),
-    )
-    update_cache = as_bool(args, "update_cache", False)
-    _need_names_or_cache("homebrew", names, update_cache)
     return {
-        "name": names,
-        "state": state,
-        "update_cache": update_cache,
+        **_package_request(
+            "homebrew",
+            args,
+            ("absent", "installed", "latest", "present", "removed", "uninstalled", "upgraded"),
+            unsupported=("head", "linked", "unlinked"),
+        ),
         "path": optional_str(args, "path"),
         "install_options": _str_list("homebrew", args, "install_options"),
     }

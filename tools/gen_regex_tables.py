@@ -22,6 +22,8 @@ import _sre
 import sys
 import unicodedata
 
+from gen_unicode_tables import table
+
 
 def pairs(mapping):
     return [(cp, mapping(cp)) for cp in range(0x110000) if mapping(cp) != cp]
@@ -30,20 +32,6 @@ def pairs(mapping):
 def upper(cp):
     text = chr(cp).upper()
     return ord(text) if len(text) == 1 else cp
-
-
-def table(name, doc, items):
-    lines = [f"/// {doc}", "#[rustfmt::skip]", f"const {name}: &[(u32, u32)] = &["]
-    row = []
-    for first, mapped in items:
-        row.append(f"(0x{first:X}, 0x{mapped:X}),")
-        if len(row) == 6:
-            lines.append("    " + " ".join(row))
-            row = []
-    if row:
-        lines.append("    " + " ".join(row))
-    lines.append("];")
-    return "\n".join(lines)
 
 
 def main():
@@ -79,9 +67,15 @@ def main():
             "LOWER",
             "`_sre.unicode_tolower` where it changes the code point.",
             pairs(_sre.unicode_tolower),
+            visibility="",
         ),
         "",
-        table("UPPER", "`str.upper()` where it is one other character.", pairs(upper)),
+        table(
+            "UPPER",
+            "`str.upper()` where it is one other character.",
+            pairs(upper),
+            visibility="",
+        ),
         "",
     ]
     sys.stdout.write("\n".join(parts))

@@ -41,8 +41,9 @@ def ranges(predicate):
     return out
 
 
-def table(name, doc, items):
-    lines = [f"/// {doc}", "#[rustfmt::skip]", f"pub(super) const {name}: &[(u32, u32)] = &["]
+def table(name, doc, items, visibility="pub(super) "):
+    """A Rust const slice of (u32, u32) pairs, six to a line."""
+    lines = [f"/// {doc}", "#[rustfmt::skip]", f"{visibility}const {name}: &[(u32, u32)] = &["]
     row = []
     for first, last in items:
         row.append(f"(0x{first:X}, 0x{last:X}),")
