@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from conftest import plan_document, task
+from conftest import cli_json, plan_document, task
 
 from rustle_invoke import process
 
@@ -71,20 +71,23 @@ def to_plan(play: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
-def run_ansible(play: dict[str, Any], folder: Path, *args: str) -> tuple[int, dict]:
+def ansible_playbook(
+    play: dict[str, Any], folder: Path, *args: str, callback: str = "rustle_record"
+) -> process.ProcessResult:
+    """Run ``play`` on localhost under ansible-playbook with stdout callback ``callback``."""
     playbook = folder / "playbook.json"
     playbook.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, **play}]))
     env = {
         **os.environ,
         "ANSIBLE_CALLBACK_PLUGINS": str(CALLBACKS),
-        "ANSIBLE_STDOUT_CALLBACK": "rustle_record",
+        "ANSIBLE_STDOUT_CALLBACK": callback,
         "ANSIBLE_LOCALHOST_WARNING": "False",
         "ANSIBLE_HOME": str(folder / "ansible-home"),
         "ANSIBLE_LOCAL_TEMP": str(folder / "ansible-tmp"),
         "ANSIBLE_RETRY_FILES_ENABLED": "False",
         "ANSIBLE_NOCOLOR": "1",
     }
-    result = process.run(
+    return process.run(
         [
             sys.executable, "-m", "ansible", "playbook", "-i", "localhost,", "-c", "local",
             "-e", f"ansible_python_interpreter={sys.executable}", *args, str(playbook),
@@ -92,6 +95,24 @@ def run_ansible(play: dict[str, Any], folder: Path, *args: str) -> tuple[int, di
         env=env,
         timeout=300,
     )  # fmt: skip
+
+
+def run_ansible(play: dict[str, Any], folder: Path, *args: str) -> tuple[int, dict]:
+    """Exit code and the recording callback's report of ``play``."""
+    result = ansible_playbook(play, folder, *args)
     lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
     assert lines, result.stdout + result.stderr
     return result.returncode, json.loads(lines[-1])
+
+
+def compile_debug(plan: Path) -> Path:
+    """The debug binary of ``plan`` (from the session's cache when built before)."""
+    document = cli_json("compile", "--plan", str(plan), "--profile", "debug")
+    return Path(document["binaries"][0]["binary_path"])
+
+
+def run_report(binary: Path, root: Path, *args: str) -> tuple[int, dict[str, Any]]:
+    """Run a binary whose plan takes its target folder as the variable ``root``."""
+    result = process.run([binary, "--format", "json", "-e", f"root={root}", *args], timeout=300)
+    assert result.stdout.startswith("{"), result.stdout + result.stderr
+    return result.returncode, json.loads(result.stdout)

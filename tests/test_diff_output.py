@@ -5,14 +5,12 @@ loop item's line), byte for byte.
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from ansible_play import ansible_playbook
 from conftest import cli_json, task, write_plan
 
 from rustle_invoke import process
@@ -57,26 +55,7 @@ def test_diff_blocks_match_ansible_playbook(tmp_path: Path) -> None:
     tasks = _tasks(root)
 
     _prepare(root)
-    playbook = tmp_path / "playbook.json"
-
-    playbook.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, "tasks": tasks}]))
-    env = {
-        **os.environ,
-        "ANSIBLE_LOCALHOST_WARNING": "False",
-        "ANSIBLE_HOME": str(tmp_path / "ansible-home"),
-        "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-tmp"),
-        "ANSIBLE_RETRY_FILES_ENABLED": "False",
-        "ANSIBLE_NOCOLOR": "1",
-        "ANSIBLE_STDOUT_CALLBACK": "default",
-    }
-    ran = process.run(
-        [
-            sys.executable, "-m", "ansible", "playbook", "-i", "localhost,", "-c", "local",
-            "-e", f"ansible_python_interpreter={sys.executable}", "--diff", str(playbook),
-        ],
-        env=env,
-        timeout=300,
-    )  # fmt: skip
+    ran = ansible_playbook({"tasks": tasks}, tmp_path, "--diff", callback="default")
     assert ran.returncode == 0, ran.stdout + ran.stderr
     expected = _body(ran.stdout)
 

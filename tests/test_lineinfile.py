@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ansible_play import run_ansible, to_plan
-from conftest import cli, cli_json, task, write_plan
+from ansible_play import compile_debug, run_ansible, run_report, to_plan
+from conftest import cli, task, write_plan
 
 from rustle_invoke import process
 
@@ -177,14 +177,7 @@ def binary(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("lineinfile-plan")
     plan = folder / "plan.json"
     plan.write_text(json.dumps(to_plan(play(Path("/nonexistent")))))
-    document = cli_json("compile", "--plan", str(plan), "--profile", "debug")
-    return Path(document["binaries"][0]["binary_path"])
-
-
-def run_ours(binary: Path, root: Path, *args: str) -> tuple[int, dict[str, Any]]:
-    result = process.run([binary, "--format", "json", "-e", f"root={root}", *args], timeout=300)
-    assert result.stdout.startswith("{"), result.stdout + result.stderr
-    return result.returncode, json.loads(result.stdout)
+    return compile_debug(plan)
 
 
 def run_theirs(root: Path, *args: str, tag: str = "") -> tuple[int, dict[str, Any]]:
@@ -199,12 +192,12 @@ def real_runs(binary: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[st
     theirs_root, ours_root = seed(base / "theirs"), seed(base / "ours")
     runs: dict[str, Any] = {
         "theirs": run_theirs(theirs_root),
-        "ours": run_ours(binary, ours_root),
+        "ours": run_report(binary, ours_root),
         "theirs_tree": tree(theirs_root),
         "ours_tree": tree(ours_root),
     }
     runs["theirs_again"] = run_theirs(theirs_root, tag="-again")
-    runs["ours_again"] = run_ours(binary, ours_root)
+    runs["ours_again"] = run_report(binary, ours_root)
     runs["theirs_tree_again"] = tree(theirs_root)
     runs["ours_tree_again"] = tree(ours_root)
     return runs
@@ -275,7 +268,7 @@ def test_check_mode_changes_nothing_and_diffs_agree(
     theirs_root, ours_root = seed(base / "theirs"), seed(base / "ours")
     before = tree(ours_root)
     _, theirs = run_theirs(theirs_root, "--check", "--diff")
-    _, ours = run_ours(binary, ours_root, "--check", "--diff")
+    _, ours = run_report(binary, ours_root, "--check", "--diff")
     assert tree(ours_root) == before
     assert tree(theirs_root) == before
     assert records(ours) == records(theirs)

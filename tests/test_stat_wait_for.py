@@ -15,13 +15,13 @@ from __future__ import annotations
 import json
 import os
 import socket
-import sys
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from ansible_play import ansible_playbook
 from conftest import cli, cli_json, task, write_plan
 
 from rustle_invoke import process
@@ -103,26 +103,7 @@ def stat_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     everything = "{{ {" + ", ".join(f"'{n}': {n}" for n, _, _ in STAT_CASES) + "} | to_json }}"
     ansible_out = base / "ansible.json"
     ansible_tasks.append({"copy": {"content": everything, "dest": str(ansible_out)}})
-    playbook = base / "playbook.json"
-    playbook.write_text(
-        json.dumps([{"hosts": "localhost", "gather_facts": False, "tasks": ansible_tasks}])
-    )
-    env = {
-        **os.environ,
-        "ANSIBLE_LOCALHOST_WARNING": "False",
-        "ANSIBLE_HOME": str(base / "ansible-home"),
-        "ANSIBLE_LOCAL_TEMP": str(base / "ansible-tmp"),
-        "ANSIBLE_RETRY_FILES_ENABLED": "False",
-        "ANSIBLE_NOCOLOR": "1",
-    }
-    ran = process.run(
-        [
-            sys.executable, "-m", "ansible", "playbook", "-i", "localhost,", "-c", "local",
-            "-e", f"ansible_python_interpreter={sys.executable}", str(playbook),
-        ],
-        env=env,
-        timeout=300,
-    )  # fmt: skip
+    ran = ansible_playbook({"tasks": ansible_tasks}, base, callback="default")
     assert ran.returncode == 0, ran.stdout + ran.stderr
     ansible = json.loads(ansible_out.read_text())
 

@@ -7,16 +7,14 @@ binary serves every run (``-e root=...``).
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import cli_json, task, write_plan
-
-from rustle_invoke import process
+from ansible_play import compile_debug, run_report
+from conftest import task, write_plan
 
 TEMPLATE = """\
 # {{ ansible_managed }}
@@ -98,13 +96,7 @@ def binary(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (folder / "templates").mkdir()
     (folder / "templates" / "app.conf.j2").write_text(TEMPLATE)
     plan = write_plan(folder / "plan.json", _tasks(), variables={"root": "/nonexistent"})
-    document = cli_json("compile", "--plan", str(plan), "--profile", "debug")
-    return Path(document["binaries"][0]["binary_path"])
-
-
-def _run(binary: Path, root: Path, *args: str) -> tuple[int, dict[str, Any]]:
-    result = process.run([binary, "--format", "json", "-e", f"root={root}", *args], timeout=120)
-    return result.returncode, json.loads(result.stdout)
+    return compile_debug(plan)
 
 
 def _tree(root: Path) -> dict[str, tuple[str, str, str]]:
@@ -134,7 +126,7 @@ def test_plan_leaves_exact_files_then_changes_nothing(binary: Path, tmp_path: Pa
     root.mkdir()
     umask = os.umask(0)
     os.umask(umask)
-    code, report = _run(binary, root)
+    code, report = run_report(binary, root)
     assert code == 0, report
     new_file = f"{0o666 & ~umask:04o}"
     assert _tree(root) == {
@@ -154,7 +146,7 @@ def test_plan_leaves_exact_files_then_changes_nothing(binary: Path, tmp_path: Pa
     assert _changed(report) == [f"task_{i}" for i in range(9)]
     assert report["recap"]["failed"] == 0
 
-    code, again = _run(binary, root)
+    code, again = run_report(binary, root)
     assert code == 0
     assert _changed(again) == []
     assert again["recap"]["changed"] == 0
@@ -162,7 +154,7 @@ def test_plan_leaves_exact_files_then_changes_nothing(binary: Path, tmp_path: Pa
 
 def test_check_mode_on_a_fresh_target_changes_nothing(binary: Path, tmp_path: Path) -> None:
     root = tmp_path / "fresh"
-    _, report = _run(binary, root, "--check")
+    _, report = run_report(binary, root, "--check")
     assert not root.exists()
     # The first tasks report what they would do; later ones may fail for want of a folder
     # that check mode did not create, exactly as under ansible-playbook --check.
@@ -173,7 +165,7 @@ def test_check_mode_on_a_fresh_target_changes_nothing(binary: Path, tmp_path: Pa
 def test_diff_mode_shows_what_changes(binary: Path, tmp_path: Path) -> None:
     root = tmp_path / "diffed"
     root.mkdir()
-    _, report = _run(binary, root, "--diff")
+    _, report = run_report(binary, root, "--diff")
     by_id = {t["task_id"]: t for t in report["tasks"]}
     diff = by_id["task_5"]["diff"]
     diffs = diff if isinstance(diff, list) else [diff]
