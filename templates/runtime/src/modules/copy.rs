@@ -8,7 +8,7 @@
 
 use super::command::{expand_user, expand_vars, os_error};
 use super::fsutil::{self, FileAttrs, ModeSpec, PendingWrite};
-use super::{file, ModuleContext, Outcome, Status};
+use super::{file, params, ModuleContext, Outcome, Status};
 use crate::digest::{file_sha1_hex, md5_hex, sha1_hex};
 use crate::json::Value;
 use std::fs;
@@ -50,7 +50,7 @@ pub struct CopyOptions {
 impl CopyOptions {
     /// Reads the options from (rendered) module arguments.
     pub fn from_args(args: &Value) -> Result<CopyOptions, String> {
-        let dest = match fsutil::str_arg(args, "dest")? {
+        let dest = match params::str_arg(args, "dest")? {
             Some(d) if !d.is_empty() => expand_user(&expand_vars(&d)),
             _ => return Err("dest is required".to_string()),
         };
@@ -62,20 +62,20 @@ impl CopyOptions {
                 Some(v.clone())
             }
         };
-        let force_arg = fsutil::bool_arg(args, "force")?;
+        let force_arg = params::bool_arg(args, "force")?;
         Ok(CopyOptions {
             dest,
             mode: attrs.mode,
             owner: attrs.owner,
             group: attrs.group,
-            backup: fsutil::bool_arg(args, "backup")?.unwrap_or(false),
+            backup: params::bool_arg(args, "backup")?.unwrap_or(false),
             force: force_arg.unwrap_or(true),
             force_arg,
-            validate: fsutil::str_arg(args, "validate")?.filter(|v| !v.is_empty()),
+            validate: params::str_arg(args, "validate")?.filter(|v| !v.is_empty()),
             directory_mode,
-            follow: fsutil::bool_arg(args, "follow")?.unwrap_or(false),
-            local_follow: fsutil::bool_arg(args, "local_follow")?,
-            checksum: fsutil::str_arg(args, "checksum")?.filter(|c| !c.is_empty()),
+            follow: params::bool_arg(args, "follow")?.unwrap_or(false),
+            local_follow: params::bool_arg(args, "local_follow")?,
+            checksum: params::str_arg(args, "checksum")?.filter(|c| !c.is_empty()),
         })
     }
 
@@ -138,12 +138,12 @@ pub fn run(args: &Value, ctx: &ModuleContext) -> Outcome {
 fn run_inner(args: &Value, ctx: &ModuleContext) -> Result<Outcome, String> {
     let source = args.get("_source").filter(|v| !v.is_null());
     let content = args.get("content").filter(|v| !v.is_null());
-    let remote_src = fsutil::bool_arg(args, "remote_src")?.unwrap_or(false);
-    let src = fsutil::str_arg(args, "src")?.filter(|s| !s.is_empty());
+    let remote_src = params::bool_arg(args, "remote_src")?.unwrap_or(false);
+    let src = params::str_arg(args, "src")?.filter(|s| !s.is_empty());
     if source.is_none() && content.is_none() && src.is_none() {
         return Err("src (or content) is required".to_string());
     }
-    if fsutil::str_arg(args, "dest")?.is_none_or(|d| d.is_empty()) {
+    if params::str_arg(args, "dest")?.is_none_or(|d| d.is_empty()) {
         return Err("dest is required".to_string());
     }
     if (source.is_some() || src.is_some()) && content.is_some() {
@@ -182,7 +182,7 @@ fn run_inner(args: &Value, ctx: &ModuleContext) -> Result<Outcome, String> {
             let bytes = blob(source, ctx)?;
             let payload = Payload {
                 bytes,
-                rel: python_basename(label.trim_end_matches('/')),
+                rel: fsutil::python_basename(label.trim_end_matches('/')),
                 label: source
                     .get("path")
                     .and_then(Value::as_str)
@@ -259,38 +259,6 @@ fn python_json(out: &mut String, v: &Value) {
     }
 }
 
-/// Python's `os.path.basename`.
-fn python_basename(p: &str) -> String {
-    p.rsplit('/').next().unwrap_or("").to_string()
-}
-
-/// Python's `os.path.dirname`.
-fn python_dirname(p: &str) -> String {
-    match p.rfind('/') {
-        Some(i) => {
-            let head = &p[..=i];
-            let trimmed = head.trim_end_matches('/');
-            if trimmed.is_empty() {
-                head.to_string()
-            } else {
-                trimmed.to_string()
-            }
-        }
-        None => String::new(),
-    }
-}
-
-/// Python's `os.path.join` of two parts.
-fn join(a: &str, b: &str) -> String {
-    if b.starts_with('/') || a.is_empty() {
-        b.to_string()
-    } else if a.ends_with('/') {
-        format!("{a}{b}")
-    } else {
-        format!("{a}/{b}")
-    }
-}
-
 fn exists(p: &str) -> bool {
     fs::metadata(p).is_ok()
 }
@@ -310,18 +278,22 @@ fn set_extra(out: &mut Outcome, key: &str, value: Value) {
     }
 }
 
-fn has_extra(out: &Outcome, key: &str) -> bool {
-    out.extra.iter().any(|(k, v)| k == key && !v.is_null())
+/// Ansible's copy action: a single-file result without `dest` reports its `path` as `dest`.
+fn dest_from_path(out: &mut Outcome) {
+    if !has_extra(out, "dest") {
+        if let Some(path) = out
+            .extra
+            .iter()
+            .find(|(k, _)| k == "path")
+            .map(|(_, v)| v.clone())
+        {
+            set_extra(out, "dest", path);
+        }
+    }
 }
 
-fn changed_outcome(changed: bool) -> Outcome {
-    let mut out = Outcome::new(
-        if changed { Status::Changed } else { Status::Ok },
-        changed,
-        "",
-    );
-    out.msg = Value::Null;
-    out
+fn has_extra(out: &Outcome, key: &str) -> bool {
+    out.extra.iter().any(|(k, v)| k == key && !v.is_null())
 }
 
 /// One file from bytes, with the result Ansible's copy action gives for a
@@ -329,20 +301,11 @@ fn changed_outcome(changed: bool) -> Outcome {
 pub fn deploy_bytes(payload: &Payload, opts: &CopyOptions, ctx: &ModuleContext) -> Outcome {
     match copy_file(payload, &opts.dest, opts.follow, opts, ctx) {
         Some(mut out) => {
-            if !has_extra(&out, "dest") {
-                if let Some(path) = out
-                    .extra
-                    .iter()
-                    .find(|(k, _)| k == "path")
-                    .map(|(_, v)| v.clone())
-                {
-                    set_extra(&mut out, "dest", path);
-                }
-            }
+            dest_from_path(&mut out);
             out
         }
         None => {
-            let mut out = changed_outcome(false);
+            let mut out = Outcome::finished(false);
             out.extra.push(("dest".into(), Value::str(&opts.dest)));
             out.extra.push(("src".into(), Value::str(&payload.label)));
             out
@@ -395,7 +358,7 @@ fn copy_file(
         other => other.clone(),
     };
     let mut dest_file = if dest.ends_with('/') {
-        join(dest, &payload.rel)
+        fsutil::python_join(dest, &payload.rel)
     } else {
         dest.to_string()
     };
@@ -404,7 +367,7 @@ fn copy_file(
         if payload.is_content {
             return Some(Outcome::failed("can not use content with a dir as dest"));
         }
-        dest_file = join(dest, &payload.rel);
+        dest_file = fsutil::python_join(dest, &payload.rel);
         st = stat_dest(&dest_file, follow);
     }
     if st.exists && !opts.force {
@@ -424,7 +387,7 @@ fn copy_file(
         };
         if ctx.check_mode {
             // The action plugin returns before the module (and the checksum) in check mode.
-            let mut out = changed_outcome(true);
+            let mut out = Outcome::finished(true);
             out.diff = diff.map(|d| Value::Array(vec![d]));
             return Some(out);
         }
@@ -538,6 +501,64 @@ fn split_pre_existing(dir: &str) -> (String, Vec<String>) {
 }
 
 /// The copy module (`ansible.legacy.copy`) for one regular file.
+/// For a `dest` ending in `/`: creates its missing directory levels with `directory_mode`
+/// and the other attributes (in check mode, the changed result saying it would);
+/// `Ok(true)` when something was created. `label` names the source, `shown_dest` the
+/// destination in a failure.
+#[allow(clippy::result_large_err)] // an early return carrying the finished result
+fn create_dest_dir(
+    label: &str,
+    dest: &str,
+    shown_dest: &str,
+    opts: &CopyOptions,
+    check: bool,
+) -> Result<bool, Outcome> {
+    let dirname = fsutil::python_dirname(dest);
+    if exists(&dirname) {
+        return Ok(false);
+    }
+    let (pre, new_dirs) = split_pre_existing(&dirname);
+    if check {
+        let mut out = Outcome::new(Status::Changed, true, "");
+        out.msg = Value::str(format!("dest directory {dirname} would be created"));
+        out.extra.push(("src".into(), Value::str(label)));
+        return Err(out);
+    }
+    fs::create_dir_all(&dirname).map_err(|e| {
+        Outcome::failed(format!(
+            "failed to copy: {label} to {shown_dest}: {}",
+            os_error(&e, &dirname)
+        ))
+    })?;
+    let dir_mode = match &opts.directory_mode {
+        Some(v) => ModeSpec::parse(v).map_err(Outcome::failed)?,
+        None => None,
+    };
+    let attrs = opts.attrs(dir_mode);
+    let mut working = pre;
+    for part in new_dirs {
+        working = fsutil::python_join(&working, &part);
+        fsutil::apply_attrs(Path::new(&working), &attrs, false).map_err(Outcome::failed)?;
+    }
+    Ok(true)
+}
+
+/// Fails as Ansible does when the directory that would hold a new `dest` is missing
+/// or not accessible.
+#[allow(clippy::result_large_err)] // an early return carrying the finished result
+fn check_dest_parent(dest: &str) -> Result<(), Outcome> {
+    let dirname = fsutil::python_dirname(dest);
+    match fs::metadata(if dirname.is_empty() { "." } else { &dirname }) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => Err(Outcome::failed(
+            format!("Destination directory {dirname} is not accessible"),
+        )),
+        Err(_) => Err(Outcome::failed(format!(
+            "Destination directory {dirname} does not exist"
+        ))),
+    }
+}
+
 fn module_copy(m: &ModuleCopy, opts: &CopyOptions, ctx: &ModuleContext) -> Outcome {
     match module_copy_inner(m, opts, ctx) {
         Ok(out) => out,
@@ -581,44 +602,17 @@ fn module_copy_inner(
     let mut changed = false;
     if dest.ends_with('/') {
         if let Some(base) = &m.original_basename {
-            dest = join(&dest, base);
+            dest = fsutil::python_join(&dest, base);
         }
-        let dirname = python_dirname(&dest);
-        if !exists(&dirname) {
-            let (pre, new_dirs) = split_pre_existing(&dirname);
-            if ctx.check_mode {
-                let mut out = Outcome::new(Status::Changed, true, "");
-                out.msg = Value::str(format!("dest directory {dirname} would be created"));
-                out.extra.push(("src".into(), Value::str(&m.label)));
-                return Err(out);
-            }
-            fs::create_dir_all(&dirname).map_err(|e| {
-                fail(format!(
-                    "failed to copy: {} to {dest}: {}",
-                    m.label,
-                    os_error(&e, &dirname)
-                ))
-            })?;
-            changed = true;
-            let dir_mode = match &opts.directory_mode {
-                Some(v) => ModeSpec::parse(v).map_err(fail)?,
-                None => None,
-            };
-            let attrs = opts.attrs(dir_mode);
-            let mut working = pre;
-            for part in new_dirs {
-                working = join(&working, &part);
-                fsutil::apply_attrs(Path::new(&working), &attrs, false).map_err(fail)?;
-            }
-        }
+        changed = create_dest_dir(&m.label, &dest, &dest, opts, ctx.check_mode)?;
     }
     if is_dir(&dest) {
         let base = match (&m.original_basename, m.src) {
             (Some(b), _) => b.clone(),
-            (None, CopySrc::Path(p)) => python_basename(p),
+            (None, CopySrc::Path(p)) => fsutil::python_basename(p),
             (None, CopySrc::Bytes(_)) => String::new(),
         };
-        dest = join(&dest, &base);
+        dest = fsutil::python_join(&dest, &base);
     }
     let mut checksum_dest = None;
     if exists(&dest) {
@@ -628,7 +622,7 @@ fn module_copy_inner(
                 .into_owned();
         }
         if !opts.force {
-            let mut out = changed_outcome(false);
+            let mut out = Outcome::finished(false);
             out.msg = Value::str("file already exists");
             out.extra.push(("src".into(), Value::str(&m.label)));
             out.extra.push(("dest".into(), Value::str(&dest)));
@@ -638,17 +632,7 @@ fn module_copy_inner(
             checksum_dest = file_sha1_hex(Path::new(&dest)).ok();
         }
     } else {
-        let dirname = python_dirname(&dest);
-        if let Err(e) = fs::metadata(if dirname.is_empty() { "." } else { &dirname }) {
-            if e.kind() == std::io::ErrorKind::PermissionDenied {
-                return Err(fail(format!(
-                    "Destination directory {dirname} is not accessible"
-                )));
-            }
-            return Err(fail(format!(
-                "Destination directory {dirname} does not exist"
-            )));
-        }
+        check_dest_parent(&dest)?;
     }
     let mut backup_file = String::new();
     if checksum_src != checksum_dest || is_link(&dest) {
@@ -686,7 +670,7 @@ fn module_copy_inner(
         }
         changed = true;
     }
-    let mut out = changed_outcome(changed);
+    let mut out = Outcome::finished(changed);
     out.extra.push(("dest".into(), Value::str(&dest)));
     out.extra.push(("src".into(), Value::str(&m.label)));
     out.extra
@@ -756,7 +740,7 @@ fn tree_copy(
         let payload = Payload {
             bytes,
             rel: rel(path),
-            label: join(
+            label: fsutil::python_join(
                 source.get("path").and_then(Value::as_str).unwrap_or(label),
                 path,
             ),
@@ -775,7 +759,10 @@ fn tree_copy(
     for entry in &dirs {
         let path = entry.get("path").and_then(Value::as_str).unwrap_or("");
         let mut args = vec![
-            ("path".to_string(), Value::str(join(&dest, &rel(path)))),
+            (
+                "path".to_string(),
+                Value::str(fsutil::python_join(&dest, &rel(path))),
+            ),
             ("state".to_string(), Value::str("directory")),
             ("recurse".to_string(), Value::Bool(false)),
         ];
@@ -789,20 +776,11 @@ fn tree_copy(
     }
     match last {
         Some(mut out) if files.len() == 1 => {
-            if !has_extra(&out, "dest") {
-                if let Some(path) = out
-                    .extra
-                    .iter()
-                    .find(|(k, _)| k == "path")
-                    .map(|(_, v)| v.clone())
-                {
-                    set_extra(&mut out, "dest", path);
-                }
-            }
+            dest_from_path(&mut out);
             Ok(out)
         }
         _ => {
-            let mut out = changed_outcome(changed);
+            let mut out = Outcome::finished(changed);
             out.extra.push(("dest".into(), Value::str(&dest)));
             out.extra.push(("src".into(), Value::str(label)));
             Ok(out)
@@ -867,39 +845,13 @@ fn remote_tree(
     }
     let mut changed = false;
     if dest.ends_with('/') {
-        let dirname = python_dirname(&dest);
-        if !exists(&dirname) {
-            let (pre, new_dirs) = split_pre_existing(&dirname);
-            if ctx.check_mode {
-                let mut out = Outcome::new(Status::Changed, true, "");
-                out.msg = Value::str(format!("dest directory {dirname} would be created"));
-                out.extra.push(("src".into(), Value::str(src)));
-                return Err(out);
-            }
-            fs::create_dir_all(&dirname).map_err(|e| io(e, &dirname))?;
-            changed = true;
-            let dir_mode = match &opts.directory_mode {
-                Some(v) => ModeSpec::parse(v).map_err(fail)?,
-                None => None,
-            };
-            let attrs = opts.attrs(dir_mode);
-            let mut working = pre;
-            for part in new_dirs {
-                working = join(&working, &part);
-                fsutil::apply_attrs(Path::new(&working), &attrs, false).map_err(fail)?;
-            }
-        }
+        changed = create_dest_dir(src, &dest, &opts.dest, opts, ctx.check_mode)?;
     }
     if is_dir(&dest) {
-        dest = join(&dest, &python_basename(src));
+        dest = fsutil::python_join(&dest, &fsutil::python_basename(src));
     }
     if !exists(&dest) {
-        let dirname = python_dirname(&dest);
-        if fs::metadata(if dirname.is_empty() { "." } else { &dirname }).is_err() {
-            return Err(fail(format!(
-                "Destination directory {dirname} does not exist"
-            )));
-        }
+        check_dest_parent(&dest)?;
     }
     let tree = RemoteTree {
         opts,
@@ -927,7 +879,7 @@ fn remote_tree(
         changed = true;
     }
     if !src_slash && is_dir(&param_dest) {
-        let target = join(&param_dest, &python_basename(src));
+        let target = fsutil::python_join(&param_dest, &fsutil::python_basename(src));
         let src_dir = with_slash(src);
         if !ctx.check_mode && !exists(&target) {
             tree.copytree(&src_dir, &target)
@@ -942,7 +894,7 @@ fn remote_tree(
             changed |= tree.sync(&src_dir, &target).map_err(|e| io(e, &target))?;
         }
     } else if !src_slash && !exists(&param_dest) {
-        let target = join(&param_dest, &python_basename(src));
+        let target = fsutil::python_join(&param_dest, &fsutil::python_basename(src));
         if !ctx.check_mode && !exists(&target) {
             fs::create_dir_all(&target).map_err(|e| io(e, &target))?;
             changed = true;
@@ -954,7 +906,7 @@ fn remote_tree(
             changed = true;
         }
     }
-    let mut out = changed_outcome(changed);
+    let mut out = Outcome::finished(changed);
     out.extra.push(("dest".into(), Value::str(&dest)));
     out.extra.push(("src".into(), Value::str(src)));
     out.extra.push(("md5sum".into(), Value::Null));
@@ -1013,7 +965,10 @@ fn dircmp(left: &str, right: &str) -> DirCmp {
             cmp.left_only.push(name);
             continue;
         }
-        let (a, b) = (join(left, &name), join(right, &name));
+        let (a, b) = (
+            fsutil::python_join(left, &name),
+            fsutil::python_join(right, &name),
+        );
         match (fs::metadata(&a), fs::metadata(&b)) {
             (Ok(ma), Ok(mb)) if ma.is_dir() && mb.is_dir() => cmp.common_dirs.push(name),
             (Ok(ma), Ok(mb)) if ma.is_file() && mb.is_file() => {
@@ -1052,7 +1007,10 @@ impl RemoteTree<'_> {
         let changed = !diff.is_empty();
         if !self.check {
             for item in diff {
-                let (s, d) = (join(src, &item), join(dest, &item));
+                let (s, d) = (
+                    fsutil::python_join(src, &item),
+                    fsutil::python_join(dest, &item),
+                );
                 if is_link(&s) && self.opts.local_follow == Some(false) {
                     std::os::unix::fs::symlink(fs::read_link(&s)?, &d)?;
                 } else {
@@ -1072,7 +1030,10 @@ impl RemoteTree<'_> {
         }
         let local_follow = self.opts.local_follow;
         for item in left {
-            let (s, d) = (join(src, &item), join(dest, &item));
+            let (s, d) = (
+                fsutil::python_join(src, &item),
+                fsutil::python_join(dest, &item),
+            );
             let link = is_link(&s);
             let (dir, file) = (is_dir(&s), Path::new(&s).is_file());
             if link && dir && local_follow == Some(true) {
@@ -1104,7 +1065,10 @@ impl RemoteTree<'_> {
     fn common_dirs(&self, src: &str, dest: &str) -> std::io::Result<bool> {
         let mut changed = false;
         for item in dircmp(src, dest).common_dirs {
-            let (s, d) = (join(src, &item), join(dest, &item));
+            let (s, d) = (
+                fsutil::python_join(src, &item),
+                fsutil::python_join(dest, &item),
+            );
             changed |= self.diff_files(&s, &d)?;
             changed |= self.left_only(&s, &d)?;
             changed |= self.common_dirs(&s, &d)?;
@@ -1140,7 +1104,7 @@ impl RemoteTree<'_> {
                 })
                 .unwrap_or_default()
             {
-                let p = join(&dir, &name);
+                let p = fsutil::python_join(&dir, &name);
                 if is_dir(&p) && !is_link(&p) {
                     stack.push(p);
                 } else {

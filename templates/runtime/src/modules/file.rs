@@ -3,7 +3,7 @@
 
 use super::command::{expand_user, expand_vars, os_error};
 use super::fsutil::{self, AttrDiff, FileAttrs};
-use super::{ModuleContext, Outcome, Status};
+use super::{params, ModuleContext, Outcome, Status};
 use crate::facts::sys;
 use crate::json::Value;
 use std::fs;
@@ -208,7 +208,7 @@ fn outcome(result: FileResult, ctx: &ModuleContext) -> Outcome {
 /// A path argument: a string with `~` and `$VARS` expanded (Ansible's
 /// `type='path'`).
 fn path_arg(args: &Value, key: &str) -> Result<Option<String>, String> {
-    Ok(fsutil::str_arg(args, key)?.map(|p| expand_user(&expand_vars(&p))))
+    Ok(params::str_arg(args, key)?.map(|p| expand_user(&expand_vars(&p))))
 }
 
 fn run_inner(args: &Value, ctx: &ModuleContext) -> Result<FileResult, Failure> {
@@ -216,7 +216,7 @@ fn run_inner(args: &Value, ctx: &ModuleContext) -> Result<FileResult, Failure> {
         Some(p) if !p.is_empty() => p,
         _ => return Err(Failure::new("missing required arguments: path")),
     };
-    let mut state = fsutil::str_arg(args, "state")?;
+    let mut state = params::str_arg(args, "state")?;
     if let Some(s) = &state {
         if !["absent", "directory", "file", "hard", "link", "touch"].contains(&s.as_str()) {
             return Err(Failure::new(format!(
@@ -226,18 +226,18 @@ fn run_inner(args: &Value, ctx: &ModuleContext) -> Result<FileResult, Failure> {
         }
     }
     let src = path_arg(args, "src")?.filter(|s| !s.is_empty());
-    let recurse = fsutil::bool_arg(args, "recurse")?.unwrap_or(false);
-    let force = fsutil::bool_arg(args, "force")?.unwrap_or(false);
-    let follow = fsutil::bool_arg(args, "follow")?.unwrap_or(true);
+    let recurse = params::bool_arg(args, "recurse")?.unwrap_or(false);
+    let force = params::bool_arg(args, "force")?.unwrap_or(false);
+    let follow = params::bool_arg(args, "follow")?.unwrap_or(true);
     let attrs = FileAttrs::from_args(args).map_err(|m| Failure::new(m).path(&path))?;
 
     // additional_parameter_handling: a folder path means the file inside it.
     if !matches!(state.as_deref(), Some("link") | Some("absent")) && Path::new(&path).is_dir() {
-        let base = fsutil::str_arg(args, "_original_basename")?
+        let base = params::str_arg(args, "_original_basename")?
             .filter(|b| !b.is_empty())
-            .or_else(|| src.as_deref().map(python_basename));
+            .or_else(|| src.as_deref().map(fsutil::python_basename));
         if let Some(base) = base.filter(|b| !b.is_empty()) {
-            path = python_join(&path, &base);
+            path = fsutil::python_join(&path, &base);
         }
     }
     let prev_state = get_state(Path::new(&path));
@@ -253,14 +253,14 @@ fn run_inner(args: &Value, ctx: &ModuleContext) -> Result<FileResult, Failure> {
     if src.is_some() && state != "link" && state != "hard" {
         return Err(Failure::new("src option requires state to be 'link' or 'hard'").path(&path));
     }
-    let mtime_format = fsutil::str_arg(args, "modification_time_format")?
+    let mtime_format = params::str_arg(args, "modification_time_format")?
         .unwrap_or_else(|| "%Y%m%d%H%M.%S".to_string());
     let atime_format =
-        fsutil::str_arg(args, "access_time_format")?.unwrap_or_else(|| "%Y%m%d%H%M.%S".to_string());
+        params::str_arg(args, "access_time_format")?.unwrap_or_else(|| "%Y%m%d%H%M.%S".to_string());
     let default_stamp = if state == "touch" { "now" } else { "preserve" };
     let mtime_text =
-        fsutil::str_arg(args, "modification_time")?.unwrap_or_else(|| default_stamp.into());
-    let atime_text = fsutil::str_arg(args, "access_time")?.unwrap_or_else(|| default_stamp.into());
+        params::str_arg(args, "modification_time")?.unwrap_or_else(|| default_stamp.into());
+    let atime_text = params::str_arg(args, "access_time")?.unwrap_or_else(|| default_stamp.into());
     let opts = Options {
         follow,
         force,
@@ -277,38 +277,6 @@ fn run_inner(args: &Value, ctx: &ModuleContext) -> Result<FileResult, Failure> {
         "hard" => ensure_hardlink(&path, src, &opts),
         "touch" => touch(&path, &opts),
         _ => ensure_absent(&path, &opts),
-    }
-}
-
-/// Python's `os.path.basename`.
-fn python_basename(p: &str) -> String {
-    p.rsplit('/').next().unwrap_or("").to_string()
-}
-
-/// Python's `os.path.join` of two parts.
-fn python_join(a: &str, b: &str) -> String {
-    if b.starts_with('/') || a.is_empty() {
-        b.to_string()
-    } else if a.ends_with('/') {
-        format!("{a}{b}")
-    } else {
-        format!("{a}/{b}")
-    }
-}
-
-/// Python's `os.path.dirname`.
-fn python_dirname(p: &str) -> String {
-    match p.rfind('/') {
-        Some(i) => {
-            let head = &p[..=i];
-            let trimmed = head.trim_end_matches('/');
-            if trimmed.is_empty() {
-                head.to_string()
-            } else {
-                trimmed.to_string()
-            }
-        }
-        None => String::new(),
     }
 }
 
@@ -651,10 +619,10 @@ fn ensure_symlink(path: &str, src: Option<String>, opts: &Options) -> Result<Fil
     let relpath = if !p.is_symlink() && p.is_dir() {
         path.to_string()
     } else {
-        python_dirname(path)
+        fsutil::python_dirname(path)
     };
     if let Some(s) = &src {
-        let absrc = python_join(&relpath, s);
+        let absrc = fsutil::python_join(&relpath, s);
         if !opts.force && !exists(Path::new(&absrc)) {
             return Err(Failure::new(format!(
                 "src file does not exist, use \"force=yes\" if you really want to create \
@@ -707,30 +675,13 @@ fn ensure_symlink(path: &str, src: Option<String>, opts: &Options) -> Result<Fil
     }
     if changed && !opts.check {
         let s = src.as_deref().unwrap_or_default();
-        if prev_state != "absent" {
-            let tmp = python_join(
-                &python_dirname(path),
-                &format!(".{}.{}.tmp", std::process::id(), now_secs()),
-            );
-            let replaced = (|| {
-                if prev_state == "directory" {
-                    fs::remove_dir(p)?;
-                }
-                std::os::unix::fs::symlink(s, &tmp)?;
-                fs::rename(&tmp, p)
-            })();
-            if let Err(e) = replaced {
-                let _ = fs::remove_file(&tmp);
-                return Err(
-                    Failure::new(format!("Error while replacing: {}", os_error(&e, path)))
-                        .path(path),
-                );
-            }
-        } else if let Err(e) = std::os::unix::fs::symlink(s, p) {
-            return Err(
-                Failure::new(format!("Error while linking: {}", os_error(&e, path))).path(path),
-            );
-        }
+        let clear = || match prev_state {
+            "directory" => fs::remove_dir(p),
+            _ => Ok(()),
+        };
+        place_link(path, prev_state, clear, |at| {
+            std::os::unix::fs::symlink(s, at)
+        })?;
     }
     let mut result = FileResult::new("dest", path, changed, None);
     result.src = Some(src.clone());
@@ -758,6 +709,37 @@ fn same_inode(a: &Path, b: &Path) -> bool {
 }
 
 /// `os.link` follows a symbolic link given as the source; std's does not.
+/// Makes the link at `path` with `link`: directly when nothing is there, otherwise at a
+/// temporary name beside it that is renamed over it once `clear` has removed what a
+/// rename cannot replace (as Ansible's file module does for both kinds of link).
+fn place_link(
+    path: &str,
+    prev_state: &str,
+    clear: impl FnOnce() -> std::io::Result<()>,
+    link: impl Fn(&Path) -> std::io::Result<()>,
+) -> Result<(), Failure> {
+    let p = Path::new(path);
+    if prev_state == "absent" {
+        return link(p).map_err(|e| {
+            Failure::new(format!("Error while linking: {}", os_error(&e, path))).path(path)
+        });
+    }
+    let tmp = fsutil::python_join(
+        &fsutil::python_dirname(path),
+        &format!(".{}.{}.tmp", std::process::id(), now_secs()),
+    );
+    let replaced = clear()
+        .and_then(|()| link(Path::new(&tmp)))
+        .and_then(|()| fs::rename(&tmp, p));
+    if let Err(e) = replaced {
+        let _ = fs::remove_file(&tmp);
+        return Err(
+            Failure::new(format!("Error while replacing: {}", os_error(&e, path))).path(path),
+        );
+    }
+    Ok(())
+}
+
 fn hard_link(src: &str, dest: &Path) -> std::io::Result<()> {
     let s = Path::new(src);
     if s.is_symlink() {
@@ -839,34 +821,17 @@ fn ensure_hardlink(path: &str, src: Option<String>, opts: &Options) -> Result<Fi
     }
     let s = src.clone().unwrap_or_default();
     if changed && !opts.check {
-        if prev_state != "absent" {
-            let tmp = python_join(
-                &python_dirname(path),
-                &format!(".{}.{}.tmp", std::process::id(), now_secs()),
-            );
-            let replaced = (|| {
-                if prev_state == "directory" && exists(p) {
-                    if let Err(e) = fs::remove_file(p) {
-                        if e.kind() != std::io::ErrorKind::NotFound {
-                            return Err(e);
-                        }
+        let clear = || {
+            if prev_state == "directory" && exists(p) {
+                if let Err(e) = fs::remove_file(p) {
+                    if e.kind() != std::io::ErrorKind::NotFound {
+                        return Err(e);
                     }
                 }
-                hard_link(&s, Path::new(&tmp))?;
-                fs::rename(&tmp, p)
-            })();
-            if let Err(e) = replaced {
-                let _ = fs::remove_file(&tmp);
-                return Err(
-                    Failure::new(format!("Error while replacing: {}", os_error(&e, path)))
-                        .path(path),
-                );
             }
-        } else if let Err(e) = hard_link(&s, p) {
-            return Err(
-                Failure::new(format!("Error while linking: {}", os_error(&e, path))).path(path),
-            );
-        }
+            Ok(())
+        };
+        place_link(path, prev_state, clear, |at| hard_link(&s, at))?;
     }
     let mut result = FileResult::new("dest", path, changed, None);
     result.src = Some(src.clone());

@@ -740,45 +740,35 @@ pub fn realpath(path: &Path) -> PathBuf {
     resolved
 }
 
-/// A string argument (numbers converted as Ansible's `type='str'` does);
-/// `None` when absent or null.
-pub fn str_arg(args: &Value, key: &str) -> Result<Option<String>, String> {
-    match args.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Str(s)) => Ok(Some(s.clone())),
-        Some(v @ (Value::Int(_) | Value::Float(_) | Value::Bool(_))) => Ok(Some(match v {
-            Value::Bool(true) => "True".to_string(),
-            Value::Bool(false) => "False".to_string(),
-            other => other.to_text(),
-        })),
-        Some(other) => Err(format!(
-            "argument '{key}' is of type {} and we were unable to convert to str",
-            other.type_name()
-        )),
+/// Python's `os.path.basename`.
+pub(crate) fn python_basename(p: &str) -> String {
+    p.rsplit('/').next().unwrap_or("").to_string()
+}
+
+/// Python's `os.path.join` of two parts.
+pub(crate) fn python_join(a: &str, b: &str) -> String {
+    if b.starts_with('/') || a.is_empty() {
+        b.to_string()
+    } else if a.ends_with('/') {
+        format!("{a}{b}")
+    } else {
+        format!("{a}/{b}")
     }
 }
 
-/// A boolean argument with Ansible's conversions (`yes`, `on`, `1`, ...);
-/// `None` when absent or null.
-pub fn bool_arg(args: &Value, key: &str) -> Result<Option<bool>, String> {
-    match args.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(Value::Int(0)) => Ok(Some(false)),
-        Some(Value::Int(1)) => Ok(Some(true)),
-        Some(Value::Float(f)) if *f == 0.0 || *f == 1.0 => Ok(Some(*f == 1.0)),
-        Some(Value::Str(s)) => match s.trim().to_ascii_lowercase().as_str() {
-            "yes" | "true" | "on" | "1" | "y" | "t" | "1.0" => Ok(Some(true)),
-            "no" | "false" | "off" | "0" | "n" | "f" | "0.0" => Ok(Some(false)),
-            _ => Err(format!(
-                "argument '{key}' is of type str and we were unable to convert to bool: \
-                 The value '{s}' is not a valid boolean."
-            )),
-        },
-        Some(other) => Err(format!(
-            "argument '{key}' is of type {} and we were unable to convert to bool",
-            other.type_name()
-        )),
+/// Python's `os.path.dirname`.
+pub(crate) fn python_dirname(p: &str) -> String {
+    match p.rfind('/') {
+        Some(i) => {
+            let head = &p[..=i];
+            let trimmed = head.trim_end_matches('/');
+            if trimmed.is_empty() {
+                head.to_string()
+            } else {
+                trimmed.to_string()
+            }
+        }
+        None => String::new(),
     }
 }
 

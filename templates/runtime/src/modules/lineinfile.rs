@@ -13,7 +13,7 @@ use std::path::Path;
 
 use super::command::{expand_user, expand_vars, os_error};
 use super::fsutil::{self, AttrDiff, FileAttrs, PendingWrite};
-use super::{ModuleContext, Outcome, Status};
+use super::{params, ModuleContext, Outcome, Status};
 use crate::json::Value;
 use crate::regex::Regex;
 
@@ -48,7 +48,7 @@ pub(crate) struct Params {
 }
 
 fn flag(args: &Value, key: &str) -> Result<bool, String> {
-    Ok(fsutil::bool_arg(args, key)?.unwrap_or(false))
+    Ok(params::bool_arg(args, key)?.unwrap_or(false))
 }
 
 fn lowered(args: &Value, key: &str, what: &str) -> Result<Option<Regex>, String> {
@@ -61,9 +61,9 @@ fn lowered(args: &Value, key: &str, what: &str) -> Result<Option<Regex>, String>
 }
 
 pub(crate) fn params(args: &Value) -> Result<Params, String> {
-    let path = fsutil::str_arg(args, "path")?.ok_or("missing required arguments: path")?;
+    let path = params::str_arg(args, "path")?.ok_or("missing required arguments: path")?;
     let path = expand_user(&expand_vars(&path));
-    let state = fsutil::str_arg(args, "state")?.unwrap_or_else(|| "present".to_string());
+    let state = params::str_arg(args, "state")?.unwrap_or_else(|| "present".to_string());
     let present = match state.as_str() {
         "present" => true,
         "absent" => false,
@@ -73,10 +73,10 @@ pub(crate) fn params(args: &Value) -> Result<Params, String> {
             ))
         }
     };
-    let regexp_text = fsutil::str_arg(args, "regexp")?;
-    let search_string = fsutil::str_arg(args, "search_string")?;
-    let insertafter = fsutil::str_arg(args, "insertafter")?;
-    let insertbefore = fsutil::str_arg(args, "insertbefore")?;
+    let regexp_text = params::str_arg(args, "regexp")?;
+    let search_string = params::str_arg(args, "search_string")?;
+    let insertafter = params::str_arg(args, "insertafter")?;
+    let insertbefore = params::str_arg(args, "insertbefore")?;
     let backrefs = flag(args, "backrefs")?;
     for (a, b, both) in [
         (
@@ -124,7 +124,7 @@ pub(crate) fn params(args: &Value) -> Result<Params, String> {
         present,
         regexp,
         search_string: search_string.map(String::into_bytes),
-        line: fsutil::str_arg(args, "line")?.map(String::into_bytes),
+        line: params::str_arg(args, "line")?.map(String::into_bytes),
         insertafter,
         insertbefore,
         insert_re,
@@ -132,7 +132,7 @@ pub(crate) fn params(args: &Value) -> Result<Params, String> {
         create: flag(args, "create")?,
         backup: flag(args, "backup")?,
         firstmatch: flag(args, "firstmatch")?,
-        validate: fsutil::str_arg(args, "validate")?,
+        validate: params::str_arg(args, "validate")?,
         attrs: FileAttrs::from_args(args)?,
         warnings,
     })

@@ -9,6 +9,7 @@ pub mod file;
 pub mod fsutil;
 pub mod lineinfile;
 pub mod package;
+pub mod params;
 pub mod ping;
 pub mod service;
 pub mod set_fact;
@@ -75,6 +76,17 @@ impl Outcome {
             extra: Vec::new(),
             diff: None,
         }
+    }
+
+    /// A changed or unchanged result without `msg`, as Ansible's modules end on success.
+    pub fn finished(changed: bool) -> Outcome {
+        let mut out = Outcome::new(
+            if changed { Status::Changed } else { Status::Ok },
+            changed,
+            "",
+        );
+        out.msg = Value::Null;
+        out
     }
 
     pub fn ok(msg: impl Into<String>) -> Outcome {

@@ -16,8 +16,9 @@ mod dnf;
 mod pacman;
 mod zypper;
 
-use super::sysexec::{bool_arg, list_arg, str_arg, Tool};
-use super::{ModuleContext, Outcome, Status};
+use super::params;
+use super::sysexec::Tool;
+use super::{ModuleContext, Outcome};
 use crate::json::Value;
 
 /// A package manager this runtime drives.
@@ -97,23 +98,23 @@ pub(crate) struct Request<'a> {
 
 impl Request<'_> {
     pub fn bool(&self, key: &str, default: bool) -> Result<bool, Outcome> {
-        bool_arg(self.args, key)
+        params::bool_arg(self.args, key)
             .map(|b| b.unwrap_or(default))
             .map_err(Outcome::failed)
     }
 
     pub fn opt_bool(&self, key: &str) -> Result<Option<bool>, Outcome> {
-        bool_arg(self.args, key).map_err(Outcome::failed)
+        params::bool_arg(self.args, key).map_err(Outcome::failed)
     }
 
     pub fn string(&self, key: &str) -> Result<Option<String>, Outcome> {
-        str_arg(self.args, key).map_err(Outcome::failed)
+        params::str_arg(self.args, key).map_err(Outcome::failed)
     }
 }
 
 /// The `package` module: the manager named by `use`, else the `pkg_mgr` fact.
 pub fn run(args: &Value, ctx: &ModuleContext) -> Outcome {
-    let chosen = match str_arg(args, "use") {
+    let chosen = match params::str_arg(args, "use") {
         Ok(value) => value.unwrap_or_else(|| "auto".to_string()),
         Err(msg) => return Outcome::failed(msg),
     };
@@ -166,8 +167,14 @@ fn parse_request<'a>(
     ctx: &ModuleContext,
     generic: bool,
 ) -> Result<Request<'a>, Outcome> {
-    let names = list_arg(args, "name").map_err(Outcome::failed)?;
-    let mut state = str_arg(args, "state")
+    // The package managers' modules strip each name (`[p.strip() for p in names]`).
+    let names: Vec<String> = params::list_arg(args, "name")
+        .map_err(Outcome::failed)?
+        .unwrap_or_default()
+        .iter()
+        .map(|n| n.trim().to_string())
+        .collect();
+    let mut state = params::str_arg(args, "state")
         .map_err(Outcome::failed)?
         .unwrap_or_else(|| "present".to_string());
     if generic {
@@ -188,7 +195,7 @@ fn parse_request<'a>(
         "latest" | "upgraded" => Want::Latest,
         _ => Want::Present,
     };
-    let update_cache = bool_arg(args, "update_cache")
+    let update_cache = params::bool_arg(args, "update_cache")
         .map_err(Outcome::failed)?
         .unwrap_or(false);
     if let Some(bad) = names
@@ -229,17 +236,6 @@ pub(crate) fn require_root(tool: &Tool) -> Result<(), Outcome> {
     )))
 }
 
-/// A changed or unchanged outcome with Ansible's empty `msg`.
-pub(crate) fn finished(changed: bool) -> Outcome {
-    let mut out = Outcome::new(
-        if changed { Status::Changed } else { Status::Ok },
-        changed,
-        "",
-    );
-    out.msg = Value::Null;
-    out
-}
-
 /// A failed outcome carrying a command's output.
 pub(crate) fn command_failed(msg: impl Into<String>, ran: &super::command::Captured) -> Outcome {
     let mut out = Outcome::failed(msg);
@@ -257,6 +253,7 @@ pub(crate) fn strings(items: &[String]) -> Value {
 mod tests {
     use super::*;
     use crate::json::parse;
+    use crate::modules::Status;
 
     fn run_args(module: Option<Manager>, args: &str, check: bool) -> Outcome {
         let lookup = |_: &str| None;

@@ -15,7 +15,7 @@ mod linux;
 mod systemd;
 mod sysv;
 
-use super::sysexec::{bool_arg, str_arg};
+use super::params;
 use super::{ModuleContext, Outcome};
 use crate::json::Value;
 
@@ -92,23 +92,23 @@ pub(crate) struct Request<'a> {
 
 impl Request<'_> {
     pub fn bool(&self, key: &str, default: bool) -> Result<bool, Outcome> {
-        bool_arg(self.args, key)
+        params::bool_arg(self.args, key)
             .map(|b| b.unwrap_or(default))
             .map_err(Outcome::failed)
     }
 
     pub fn opt_bool(&self, key: &str) -> Result<Option<bool>, Outcome> {
-        bool_arg(self.args, key).map_err(Outcome::failed)
+        params::bool_arg(self.args, key).map_err(Outcome::failed)
     }
 
     pub fn string(&self, key: &str) -> Result<Option<String>, Outcome> {
-        str_arg(self.args, key).map_err(Outcome::failed)
+        params::str_arg(self.args, key).map_err(Outcome::failed)
     }
 }
 
 /// The `service` module: the manager named by `use`, else the `service_mgr` fact.
 pub fn run(args: &Value, ctx: &ModuleContext) -> Outcome {
-    let chosen = match str_arg(args, "use") {
+    let chosen = match params::str_arg(args, "use") {
         Ok(value) => value
             .unwrap_or_else(|| "auto".to_string())
             .to_ascii_lowercase(),
@@ -178,10 +178,10 @@ fn parse_request<'a>(
     ctx: &ModuleContext,
     warnings: Vec<String>,
 ) -> Result<Request<'a>, Outcome> {
-    let name = str_arg(args, "name")
+    let name = params::str_arg(args, "name")
         .map_err(Outcome::failed)?
         .unwrap_or_default();
-    let state = match str_arg(args, "state").map_err(Outcome::failed)? {
+    let state = match params::str_arg(args, "state").map_err(Outcome::failed)? {
         None => None,
         Some(text) => Some(match text.as_str() {
             "started" => Wanted::Started,
@@ -201,13 +201,15 @@ fn parse_request<'a>(
             }
         }),
     };
-    let enabled = bool_arg(args, "enabled").map_err(Outcome::failed)?;
+    let enabled = params::bool_arg(args, "enabled").map_err(Outcome::failed)?;
     if manager == Manager::Systemd {
         let any_action = state.is_some()
             || enabled.is_some()
-            || bool_arg(args, "masked").map_err(Outcome::failed)?.is_some()
-            || bool_arg(args, "daemon_reload").map_err(Outcome::failed)? == Some(true)
-            || bool_arg(args, "daemon_reexec").map_err(Outcome::failed)? == Some(true);
+            || params::bool_arg(args, "masked")
+                .map_err(Outcome::failed)?
+                .is_some()
+            || params::bool_arg(args, "daemon_reload").map_err(Outcome::failed)? == Some(true)
+            || params::bool_arg(args, "daemon_reexec").map_err(Outcome::failed)? == Some(true);
         if !any_action {
             return Err(Outcome::failed(
                 "one of the following is required: state, enabled, masked, daemon_reload, \

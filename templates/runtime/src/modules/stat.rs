@@ -13,6 +13,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use super::command::{expand_user, expand_vars, Captured};
+use super::params;
 use super::sysexec::Tool;
 use super::{ModuleContext, Outcome, Status};
 use crate::digest::Algorithm;
@@ -53,8 +54,8 @@ struct Args {
 }
 
 fn parse_args(args: &Value) -> Result<Args, String> {
-    let path = str_arg(args, "path")?.ok_or("missing required arguments: path")?;
-    let algorithm = match str_arg(args, "checksum_algorithm")? {
+    let path = params::str_arg(args, "path")?.ok_or("missing required arguments: path")?;
+    let algorithm = match params::str_arg(args, "checksum_algorithm")? {
         None => Algorithm::Sha1,
         Some(name) => Algorithm::from_name(&name).ok_or_else(|| {
             let names: Vec<&str> = Algorithm::ALL.iter().map(|a| a.name()).collect();
@@ -67,11 +68,11 @@ fn parse_args(args: &Value) -> Result<Args, String> {
     Ok(Args {
         // Ansible's `path` type: environment variables, then `~`.
         path: expand_user(&expand_vars(&path)),
-        follow: bool_arg(args, "follow")?.unwrap_or(false),
-        get_checksum: bool_arg(args, "get_checksum")?.unwrap_or(true),
+        follow: params::bool_arg(args, "follow")?.unwrap_or(false),
+        get_checksum: params::bool_arg(args, "get_checksum")?.unwrap_or(true),
         algorithm,
-        get_mime: bool_arg(args, "get_mime")?.unwrap_or(true),
-        get_attributes: bool_arg(args, "get_attributes")?.unwrap_or(true),
+        get_mime: params::bool_arg(args, "get_mime")?.unwrap_or(true),
+        get_attributes: params::bool_arg(args, "get_attributes")?.unwrap_or(true),
     })
 }
 
@@ -461,55 +462,6 @@ fn file_attributes(path: &str) -> (Option<String>, Option<String>) {
 fn run_tool(name: &str, args: &[&str]) -> Result<Captured, ()> {
     let tool = Tool::locate(name, &[]).ok_or(())?;
     tool.run(args).map_err(|_| ())
-}
-
-/// Ansible's booleans; `None` when absent or null.
-pub(crate) fn bool_arg(args: &Value, key: &str) -> Result<Option<bool>, String> {
-    match args.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(Value::Int(0)) => Ok(Some(false)),
-        Some(Value::Int(1)) => Ok(Some(true)),
-        Some(Value::Str(s)) => match s.trim().to_ascii_lowercase().as_str() {
-            "yes" | "true" | "on" | "1" | "y" | "t" => Ok(Some(true)),
-            "no" | "false" | "off" | "0" | "n" | "f" => Ok(Some(false)),
-            _ => Err(format!(
-                "argument '{key}' is of type <class 'str'> and we were unable to convert to \
-                 bool: The value '{s}' is not a valid boolean.  Valid booleans include: \
-                 'false', 1, 0, 'no', 't', '0', 'on', 'n', 'y', 'yes', 'off', 'f', '1', 'true'"
-            )),
-        },
-        Some(other) => Err(format!(
-            "argument '{key}' is of type {} and we were unable to convert to bool",
-            python_type(other)
-        )),
-    }
-}
-
-/// A string option (numbers converted); `None` when absent or null.
-pub(crate) fn str_arg(args: &Value, key: &str) -> Result<Option<String>, String> {
-    match args.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Str(s)) => Ok(Some(s.clone())),
-        Some(v @ (Value::Int(_) | Value::Float(_))) => Ok(Some(v.to_text())),
-        Some(other) => Err(format!(
-            "argument '{key}' is of type {} and we were unable to convert to str",
-            python_type(other)
-        )),
-    }
-}
-
-/// How Ansible's argument checks name a value's type (`<class 'list'>`).
-pub(crate) fn python_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "<class 'NoneType'>",
-        Value::Bool(_) => "<class 'bool'>",
-        Value::Int(_) => "<class 'int'>",
-        Value::Float(_) => "<class 'float'>",
-        Value::Str(_) => "<class 'str'>",
-        Value::Array(_) => "<class 'list'>",
-        Value::Object(_) => "<class 'dict'>",
-    }
 }
 
 /// Python's `str.strip()` for the whitespace `file` prints.

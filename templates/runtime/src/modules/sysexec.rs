@@ -188,84 +188,6 @@ pub(crate) fn rc_link_exists(kind: char, name: &str) -> bool {
 
 // --- arguments that may have been templates ------------------------------------
 
-/// Ansible's booleans; `None` when absent or null.
-pub(crate) fn bool_arg(args: &Value, key: &str) -> Result<Option<bool>, String> {
-    match args.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(Value::Int(0)) => Ok(Some(false)),
-        Some(Value::Int(1)) => Ok(Some(true)),
-        Some(Value::Str(s)) => match s.trim().to_ascii_lowercase().as_str() {
-            "yes" | "true" | "on" | "1" | "y" | "t" => Ok(Some(true)),
-            "no" | "false" | "off" | "0" | "n" | "f" => Ok(Some(false)),
-            _ => Err(format!(
-                "argument '{key}' is of type str and we were unable to convert to bool: \
-                 The value '{s}' is not a valid boolean."
-            )),
-        },
-        Some(other) => Err(format!(
-            "argument '{key}' is of type {} and we were unable to convert to bool",
-            other.type_name()
-        )),
-    }
-}
-
-/// A string option; numbers are converted, `None` when absent or null.
-pub(crate) fn str_arg(args: &Value, key: &str) -> Result<Option<String>, String> {
-    match args.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Str(s)) => Ok(Some(s.clone())),
-        Some(v @ (Value::Int(_) | Value::Float(_))) => Ok(Some(v.to_text())),
-        Some(other) => Err(format!(
-            "argument '{key}' is of type {} and we were unable to convert to str",
-            other.type_name()
-        )),
-    }
-}
-
-/// An integer option (numbers in strings accepted).
-pub(crate) fn int_arg(args: &Value, key: &str) -> Result<Option<i64>, String> {
-    match args.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Int(n)) => Ok(Some(*n)),
-        Some(Value::Str(s)) => s.trim().parse().map(Some).map_err(|_| {
-            format!("argument '{key}' is of type str and we were unable to convert to int")
-        }),
-        Some(other) => Err(format!(
-            "argument '{key}' is of type {} and we were unable to convert to int",
-            other.type_name()
-        )),
-    }
-}
-
-/// Ansible's `list` of strings: a list, or a comma-separated string.
-pub(crate) fn list_arg(args: &Value, key: &str) -> Result<Vec<String>, String> {
-    match args.get(key) {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Str(s)) => Ok(s
-            .split(',')
-            .map(|p| p.trim().to_string())
-            .filter(|p| !p.is_empty())
-            .collect()),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|item| match item {
-                Value::Str(s) => Ok(s.trim().to_string()),
-                Value::Int(_) | Value::Float(_) => Ok(item.to_text()),
-                other => Err(format!(
-                    "Elements value for option '{key}' is of type {} and we were unable to \
-                     convert to str",
-                    other.type_name()
-                )),
-            })
-            .collect(),
-        Some(other) => Err(format!(
-            "argument '{key}' is of type {} and we were unable to convert to list",
-            other.type_name()
-        )),
-    }
-}
-
 /// Adds `("warnings", [...])` to an outcome when there are any.
 pub(crate) fn add_warnings(out: &mut Outcome, warnings: Vec<String>) {
     if !warnings.is_empty() {
@@ -279,7 +201,6 @@ pub(crate) fn add_warnings(out: &mut Outcome, warnings: Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json::parse;
 
     #[test]
     fn quotes_only_when_needed() {
@@ -312,24 +233,5 @@ mod tests {
             "{msg}"
         );
         assert!(msg.contains("/usr/sbin"), "{msg}");
-    }
-
-    #[test]
-    fn reads_templated_arguments() {
-        let args = parse(
-            r#"{"a": "yes", "b": "Off", "c": 1, "d": "x", "n": "a, b,,c", "l": ["p", 2], "i": "42"}"#,
-        )
-        .unwrap();
-        assert_eq!(bool_arg(&args, "a"), Ok(Some(true)));
-        assert_eq!(bool_arg(&args, "b"), Ok(Some(false)));
-        assert_eq!(bool_arg(&args, "c"), Ok(Some(true)));
-        assert_eq!(bool_arg(&args, "zz"), Ok(None));
-        assert!(bool_arg(&args, "d")
-            .unwrap_err()
-            .contains("not a valid boolean"));
-        assert_eq!(list_arg(&args, "n").unwrap(), ["a", "b", "c"]);
-        assert_eq!(list_arg(&args, "l").unwrap(), ["p", "2"]);
-        assert_eq!(int_arg(&args, "i"), Ok(Some(42)));
-        assert_eq!(str_arg(&args, "c"), Ok(Some("1".to_string())));
     }
 }

@@ -3,7 +3,7 @@
 //! text exactly as `copy` writes content (see [`super::copy::deploy_bytes`]).
 
 use super::copy::{deploy_bytes, CopyOptions, Payload};
-use super::{fsutil, ModuleContext, Outcome};
+use super::{params, ModuleContext, Outcome};
 use crate::facts::sys;
 use crate::json::Value;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -22,7 +22,7 @@ fn run_inner(args: &Value, ctx: &ModuleContext) -> Result<Outcome, String> {
     if args.get("state").is_some_and(|s| !s.is_null()) {
         return Err("'state' cannot be specified on a template".to_string());
     }
-    let dest_arg = fsutil::str_arg(args, "dest")?.filter(|d| !d.is_empty());
+    let dest_arg = params::str_arg(args, "dest")?.filter(|d| !d.is_empty());
     let Some(dest_arg) = dest_arg else {
         return Err("src and dest are required".to_string());
     };

@@ -14,7 +14,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use super::command::{expand_user, expand_vars};
-use super::stat::{python_type, str_arg, strerror};
+use super::params;
+use super::stat::strerror;
 use super::{ModuleContext, Outcome, Status};
 use crate::json::Value;
 use crate::regex::Regex;
@@ -49,73 +50,8 @@ struct Args {
     active_states: Vec<String>,
 }
 
-/// Ansible's `int` type: ints, and strings or floats holding a whole number.
-fn int_arg(args: &Value, key: &str, default: i64) -> Result<i64, String> {
-    let bad = |v: &Value| {
-        format!(
-            "argument '{key}' is of type {} and we were unable to convert to int: \"{}\" \
-             cannot be converted to an int",
-            python_type(v),
-            python_repr(v)
-        )
-    };
-    match args.get(key) {
-        None | Some(Value::Null) => Ok(default),
-        Some(Value::Int(n)) => Ok(*n),
-        Some(Value::Bool(b)) => Ok(i64::from(*b)),
-        Some(Value::Float(f)) if f.fract() == 0.0 && f.abs() < 9.0e18 => Ok(*f as i64),
-        Some(v @ Value::Str(s)) => {
-            let t = s.trim();
-            if let Ok(n) = t.parse::<i64>() {
-                return Ok(n);
-            }
-            match t.parse::<f64>() {
-                Ok(f) if f.is_finite() && f.fract() == 0.0 && f.abs() < 9.0e18 => Ok(f as i64),
-                _ => Err(bad(v)),
-            }
-        }
-        Some(v) => Err(bad(v)),
-    }
-}
-
-fn python_repr(v: &Value) -> String {
-    crate::jinja::Value::from_json(v)
-        .repr()
-        .unwrap_or_else(|_| v.to_compact())
-}
-
-/// Ansible's `list` of `str`: a list or a comma-separated string.
-fn str_list(args: &Value, key: &str) -> Result<Option<Vec<String>>, String> {
-    match args.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Str(s)) => Ok(Some(
-            s.split(',')
-                .map(|p| p.trim().to_string())
-                .filter(|p| !p.is_empty())
-                .collect(),
-        )),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|item| match item {
-                Value::Str(s) => Ok(s.clone()),
-                Value::Int(_) | Value::Float(_) => Ok(item.to_text()),
-                other => Err(format!(
-                    "Elements value for option '{key}' is of type {} and we were unable to \
-                     convert to str",
-                    python_type(other)
-                )),
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(Some),
-        Some(other) => Err(format!(
-            "argument '{key}' is of type {} and we were unable to convert to list",
-            python_type(other)
-        )),
-    }
-}
-
 fn parse_args(args: &Value) -> Result<Args, String> {
-    let state = str_arg(args, "state")?.unwrap_or_else(|| "started".to_string());
+    let state = params::str_arg(args, "state")?.unwrap_or_else(|| "started".to_string());
     if !STATES.contains(&state.as_str()) {
         return Err(format!(
             "value of state must be one of: {}, got: {state}",
@@ -124,7 +60,7 @@ fn parse_args(args: &Value) -> Result<Args, String> {
     }
     let port = match args.get("port") {
         None | Some(Value::Null) => None,
-        Some(_) => Some(int_arg(args, "port", 0)?),
+        Some(_) => Some(params::int_arg(args, "port")?.unwrap_or(0)),
     };
     let (regex, group_names) = match args.get("_search_regex_ir") {
         None | Some(Value::Null) => (None, Vec::new()),
@@ -139,11 +75,11 @@ fn parse_args(args: &Value) -> Result<Args, String> {
             (Some(Regex::decode(ir)?), names)
         }
     };
-    let search_regex = str_arg(args, "search_regex")?;
+    let search_regex = params::str_arg(args, "search_regex")?;
     if search_regex.is_some() && regex.is_none() {
         return Err("search_regex was not compiled at build time".to_string());
     }
-    let active_states = str_list(args, "active_connection_states")?.unwrap_or_else(|| {
+    let active_states = params::list_arg(args, "active_connection_states")?.unwrap_or_else(|| {
         [
             "ESTABLISHED",
             "FIN_WAIT1",
@@ -156,19 +92,19 @@ fn parse_args(args: &Value) -> Result<Args, String> {
         .to_vec()
     });
     Ok(Args {
-        host: str_arg(args, "host")?.unwrap_or_else(|| "127.0.0.1".to_string()),
+        host: params::str_arg(args, "host")?.unwrap_or_else(|| "127.0.0.1".to_string()),
         port,
-        path: str_arg(args, "path")?.map(|p| expand_user(&expand_vars(&p))),
+        path: params::str_arg(args, "path")?.map(|p| expand_user(&expand_vars(&p))),
         state,
-        timeout: int_arg(args, "timeout", 300)?,
-        delay: int_arg(args, "delay", 0)?,
-        sleep: int_arg(args, "sleep", 1)?,
-        connect_timeout: int_arg(args, "connect_timeout", 5)?,
-        msg: str_arg(args, "msg")?,
+        timeout: params::int_arg(args, "timeout")?.unwrap_or(300),
+        delay: params::int_arg(args, "delay")?.unwrap_or(0),
+        sleep: params::int_arg(args, "sleep")?.unwrap_or(1),
+        connect_timeout: params::int_arg(args, "connect_timeout")?.unwrap_or(5),
+        msg: params::str_arg(args, "msg")?,
         search_regex,
         regex,
         group_names,
-        exclude_hosts: str_list(args, "exclude_hosts")?,
+        exclude_hosts: params::list_arg(args, "exclude_hosts")?,
         active_states,
     })
 }

@@ -2,10 +2,11 @@
 //! `apk version`, changes through `apk add` / `apk del`, with the messages of
 //! Ansible's apk module.
 
-use super::{command_failed, finished, require_root, strings, Request, Want};
+use super::{command_failed, require_root, strings, Request, Want};
 use crate::json::Value;
 use crate::modules::command::Captured;
-use crate::modules::sysexec::{list_arg, Tool};
+use crate::modules::params;
+use crate::modules::sysexec::Tool;
 use crate::modules::Outcome;
 
 const C_LOCALE: [(&str, &str); 4] = [
@@ -33,7 +34,10 @@ fn run_apk(req: &Request) -> Result<Outcome, Outcome> {
     if req.bool("no_cache", false)? {
         base.push("--no-cache".to_string());
     }
-    for repo in list_arg(req.args, "repository").map_err(Outcome::failed)? {
+    for repo in params::list_arg(req.args, "repository")
+        .map_err(Outcome::failed)?
+        .unwrap_or_default()
+    {
         base.extend([
             "--repository".to_string(),
             repo,
@@ -72,7 +76,7 @@ fn run_apk(req: &Request) -> Result<Outcome, Outcome> {
 }
 
 fn message(changed: bool, msg: &str, ran: Option<&Captured>) -> Outcome {
-    let mut out = finished(changed);
+    let mut out = Outcome::finished(changed);
     out.msg = Value::str(msg);
     if let Some(ran) = ran {
         out.stdout = ran.stdout.clone();

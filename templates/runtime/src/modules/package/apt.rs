@@ -1,10 +1,11 @@
 //! `apt`: installed state from `dpkg-query`, candidates from `apt-cache
 //! policy`, changes through `apt-get`, as Ansible's apt module decides them.
 
-use super::{command_failed, finished, require_root, Request, Want};
+use super::{command_failed, require_root, Request, Want};
 use crate::hosts::glob;
 use crate::json::Value;
 use crate::modules::command::Captured;
+use crate::modules::params;
 use crate::modules::sysexec::{target_path, Tool};
 use crate::modules::Outcome;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -76,7 +77,7 @@ fn run_apt(req: &Request) -> Result<Outcome, Outcome> {
         ("cache_update_time".to_string(), Value::Int(cache_time)),
     ];
     if req.names.is_empty() {
-        let mut out = finished(cache_updated);
+        let mut out = Outcome::finished(cache_updated);
         out.extra.extend(cache_keys);
         return Ok(out);
     }
@@ -94,7 +95,7 @@ impl Apt<'_> {
     /// Ansible's cache handling: update when asked and the cache is older
     /// than `cache_valid_time`; returns (cache_updated, cache_update_time).
     fn update_cache(&self) -> Result<(bool, i64), Outcome> {
-        let valid_time = crate::modules::sysexec::int_arg(self.req.args, "cache_valid_time")
+        let valid_time = params::int_arg(self.req.args, "cache_valid_time")
             .map_err(Outcome::failed)?
             .unwrap_or(0);
         let before = cache_mtime();
@@ -109,15 +110,14 @@ impl Apt<'_> {
         }
         if !self.req.check_mode {
             require_root(&self.apt_get)?;
-            let retries = crate::modules::sysexec::int_arg(self.req.args, "update_cache_retries")
+            let retries = params::int_arg(self.req.args, "update_cache_retries")
                 .map_err(Outcome::failed)?
                 .unwrap_or(5)
                 .max(1);
-            let max_delay =
-                crate::modules::sysexec::int_arg(self.req.args, "update_cache_retry_max_delay")
-                    .map_err(Outcome::failed)?
-                    .unwrap_or(12)
-                    .max(0);
+            let max_delay = params::int_arg(self.req.args, "update_cache_retry_max_delay")
+                .map_err(Outcome::failed)?
+                .unwrap_or(12)
+                .max(0);
             let mut last_error = String::new();
             let mut updated = false;
             for attempt in 0..retries {
@@ -214,10 +214,10 @@ impl Apt<'_> {
             if !self.req.check_mode {
                 self.mark_manual(&to_mark)?;
             }
-            return Ok(finished(false));
+            return Ok(Outcome::finished(false));
         }
         if self.req.check_mode {
-            return Ok(finished(true));
+            return Ok(Outcome::finished(true));
         }
         require_root(&self.apt_get)?;
         let mut args: Vec<String> = vec!["-y".into()];
@@ -385,10 +385,10 @@ impl Apt<'_> {
             }
         }
         if targets.is_empty() {
-            return Ok(finished(false));
+            return Ok(Outcome::finished(false));
         }
         if self.req.check_mode {
-            return Ok(finished(true));
+            return Ok(Outcome::finished(true));
         }
         require_root(&self.apt_get)?;
         let mut args: Vec<String> = vec!["-q".into(), "-y".into()];
@@ -430,8 +430,8 @@ impl Apt<'_> {
             args.push("-o".to_string());
             args.push(format!("Dpkg::Options::=--{option}"));
         }
-        if let Some(timeout) = crate::modules::sysexec::int_arg(self.req.args, "lock_timeout")
-            .map_err(Outcome::failed)?
+        if let Some(timeout) =
+            params::int_arg(self.req.args, "lock_timeout").map_err(Outcome::failed)?
         {
             args.push("-o".to_string());
             args.push(format!("DPkg::Lock::Timeout={timeout}"));
@@ -440,7 +440,7 @@ impl Apt<'_> {
     }
 
     fn changed_with(&self, ran: &Captured) -> Outcome {
-        let mut out = finished(true);
+        let mut out = Outcome::finished(true);
         out.stdout = ran.stdout.clone();
         out.stderr = ran.stderr.clone();
         if self.req.diff_mode {

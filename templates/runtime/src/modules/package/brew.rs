@@ -2,9 +2,10 @@
 //! `brew outdated`, changes through `brew install` / `upgrade` / `uninstall`,
 //! package by package with the messages of Ansible's homebrew module.
 
-use super::{finished, strings, Request, Want};
+use super::{strings, Request, Want};
 use crate::json::{parse, Value};
-use crate::modules::sysexec::{list_arg, Tool};
+use crate::modules::params;
+use crate::modules::sysexec::Tool;
 use crate::modules::Outcome;
 
 const DEFAULT_PATH: &str = "/usr/local/bin:/opt/homebrew/bin:/home/linuxbrew/.linuxbrew/bin";
@@ -26,7 +27,7 @@ pub(super) fn run(req: &Request) -> Outcome {
                     brew.unchanged_pkgs.len()
                 );
             }
-            finished(brew.changed)
+            Outcome::finished(brew.changed)
         }
     };
     out.msg = Value::str(&brew.message);
@@ -58,7 +59,10 @@ impl<'r> Brew<'r> {
             .unwrap_or_else(|| DEFAULT_PATH.to_string());
         let extra: Vec<&str> = path.split(':').filter(|p| !p.is_empty()).collect();
         let mut install_options = Vec::new();
-        for option in list_arg(req.args, "install_options").map_err(Outcome::failed)? {
+        for option in params::list_arg(req.args, "install_options")
+            .map_err(Outcome::failed)?
+            .unwrap_or_default()
+        {
             install_options.push(if option.starts_with("--") {
                 option
             } else {

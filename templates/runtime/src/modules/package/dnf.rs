@@ -2,9 +2,10 @@
 //! `check-update`, changes through the manager's CLI. Results follow
 //! Ansible's dnf module (`msg`, `results`, `rc`, `failures`).
 
-use super::{command_failed, finished, require_root, strings, Request, Want};
+use super::{command_failed, require_root, strings, Request, Want};
 use crate::json::Value;
-use crate::modules::sysexec::{list_arg, Tool};
+use crate::modules::params;
+use crate::modules::sysexec::Tool;
 use crate::modules::Outcome;
 
 const C_LOCALE: [(&str, &str); 3] = [("LANG", "C"), ("LC_ALL", "C"), ("LC_MESSAGES", "C")];
@@ -56,7 +57,7 @@ fn run_dnf(req: &Request, program: &str) -> Result<Outcome, Outcome> {
 }
 
 fn response(changed: bool, msg: &str, results: Vec<String>) -> Outcome {
-    let mut out = finished(changed);
+    let mut out = Outcome::finished(changed);
     out.msg = Value::str(msg);
     out.rc = Some(0);
     out.extra.push(("results".into(), strings(&results)));
@@ -101,11 +102,17 @@ impl Dnf<'_> {
             ("disablerepo", "--disablerepo"),
             ("enablerepo", "--enablerepo"),
         ] {
-            for repo in list_arg(self.req.args, key).map_err(Outcome::failed)? {
+            for repo in params::list_arg(self.req.args, key)
+                .map_err(Outcome::failed)?
+                .unwrap_or_default()
+            {
                 args.push(format!("{flag}={repo}"));
             }
         }
-        for pattern in list_arg(self.req.args, "exclude").map_err(Outcome::failed)? {
+        for pattern in params::list_arg(self.req.args, "exclude")
+            .map_err(Outcome::failed)?
+            .unwrap_or_default()
+        {
             args.push(format!("--exclude={pattern}"));
         }
         if self.req.opt_bool("install_weak_deps")? == Some(false) {

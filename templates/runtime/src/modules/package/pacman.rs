@@ -2,10 +2,11 @@
 //! from `pacman --query --upgrades`, changes through `pacman --sync` /
 //! `--remove`, with the messages and `packages` key of Ansible's pacman module.
 
-use super::{command_failed, finished, require_root, strings, Request, Want};
+use super::{command_failed, require_root, strings, Request, Want};
 use crate::json::{obj, Value};
 use crate::modules::command::Captured;
-use crate::modules::sysexec::{str_arg, Tool};
+use crate::modules::params;
+use crate::modules::sysexec::Tool;
 use crate::modules::Outcome;
 
 pub(super) fn run(req: &Request) -> Outcome {
@@ -64,7 +65,7 @@ fn run_pacman(req: &Request, report: &mut Report) -> Result<Outcome, Outcome> {
     let executable = req
         .string("executable")?
         .unwrap_or_else(|| "pacman".to_string());
-    let extra_args = match str_arg(req.args, "extra_args").map_err(Outcome::failed)? {
+    let extra_args = match params::str_arg(req.args, "extra_args").map_err(Outcome::failed)? {
         Some(text) => crate::modules::command::split_command(&text).map_err(Outcome::failed)?,
         None => Vec::new(),
     };
@@ -78,7 +79,7 @@ fn run_pacman(req: &Request, report: &mut Report) -> Result<Outcome, Outcome> {
         cache_updated = Some(pacman.update_db(report)?);
     }
     let mut out = if req.names.is_empty() {
-        finished(cache_updated == Some(true))
+        Outcome::finished(cache_updated == Some(true))
     } else {
         match req.want {
             Want::Absent => pacman.remove(report)?,
@@ -204,14 +205,14 @@ impl Pacman<'_> {
             }
         }
         if to_install.is_empty() {
-            let mut out = finished(false);
+            let mut out = Outcome::finished(false);
             out.msg = Value::str("package(s) already installed");
             out.extra
                 .push(("packages".into(), Value::Array(Vec::new())));
             return Ok(out);
         }
         to_install.sort();
-        let mut out = finished(true);
+        let mut out = Outcome::finished(true);
         if self.req.diff_mode {
             out.diff = Some(lines_diff(&before, &after));
         }
@@ -254,13 +255,13 @@ impl Pacman<'_> {
             }
         }
         if to_remove.is_empty() {
-            let mut out = finished(false);
+            let mut out = Outcome::finished(false);
             out.msg = Value::str("package(s) already absent");
             out.extra
                 .push(("packages".into(), Value::Array(Vec::new())));
             return Ok(out);
         }
-        let mut out = finished(true);
+        let mut out = Outcome::finished(true);
         if self.req.diff_mode {
             out.diff = Some(lines_diff(&removed, &[]));
         }

@@ -3,7 +3,7 @@
 //! result keys of Ansible's zypper module (`name`, `state`, `update_cache`,
 //! `cmd`, `rc`).
 
-use super::{command_failed, finished, require_root, strings, Request, Want};
+use super::{command_failed, require_root, strings, Request, Want};
 use crate::json::Value;
 use crate::modules::command::Captured;
 use crate::modules::sysexec::Tool;
@@ -62,7 +62,7 @@ fn run_zypper(req: &Request) -> Result<Outcome, Outcome> {
         }
     }
     let mut out = if req.names.is_empty() {
-        finished(false)
+        Outcome::finished(false)
     } else {
         match req.want {
             Want::Absent => zypper.remove()?,
@@ -131,7 +131,7 @@ impl Zypper<'_> {
             }
         }
         if targets.is_empty() {
-            return Ok(finished(false));
+            return Ok(Outcome::finished(false));
         }
         if self.req.check_mode {
             for name in &targets {
@@ -139,7 +139,7 @@ impl Zypper<'_> {
                     return Err(Outcome::failed(format!("No provider of '{name}' found.")));
                 }
             }
-            return Ok(finished(true));
+            return Ok(Outcome::finished(true));
         }
         require_root(&self.tool)?;
         let mut args: Vec<String> = [
@@ -178,10 +178,10 @@ impl Zypper<'_> {
             }
         }
         if targets.is_empty() {
-            return Ok(finished(false));
+            return Ok(Outcome::finished(false));
         }
         if self.req.check_mode {
-            return Ok(finished(true));
+            return Ok(Outcome::finished(true));
         }
         require_root(&self.tool)?;
         let mut args: Vec<String> = [
@@ -214,7 +214,7 @@ impl Zypper<'_> {
             out.extra.push(("cmd".into(), self.cmd(args)));
             return Err(out);
         }
-        let mut out = finished(true);
+        let mut out = Outcome::finished(true);
         out.rc = Some(ran.rc);
         out.stdout = ran.stdout;
         out.stderr = ran.stderr;

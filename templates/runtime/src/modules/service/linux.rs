@@ -6,7 +6,8 @@
 use super::{missing, Request, Wanted};
 use crate::json::Value;
 use crate::modules::command::{split_command, Captured};
-use crate::modules::sysexec::{int_arg, rc_link_exists, target_path, Tool};
+use crate::modules::params;
+use crate::modules::sysexec::{rc_link_exists, target_path, Tool};
 use crate::modules::{Outcome, Status};
 use std::path::PathBuf;
 
@@ -237,7 +238,7 @@ impl Linux<'_> {
         // Not every init script has `restart`: stop, wait, start.
         let (tool, args) = self.command("stop");
         let first = tool.run_detached(&args)?;
-        let sleep = int_arg(self.req.args, "sleep")
+        let sleep = params::int_arg(self.req.args, "sleep")
             .map_err(Outcome::failed)?
             .unwrap_or(0);
         if sleep > 0 {

@@ -5,7 +5,8 @@
 use super::{missing, Request, Wanted};
 use crate::json::{obj, Value};
 use crate::modules::command::{split_command, Captured};
-use crate::modules::sysexec::{int_arg, list_arg, rc_link_exists, target_path, Tool};
+use crate::modules::params;
+use crate::modules::sysexec::{rc_link_exists, target_path, Tool};
 use crate::modules::{Outcome, Status};
 
 const TOOL_DIRS: [&str; 4] = ["/sbin", "/usr/sbin", "/bin", "/usr/bin"];
@@ -41,7 +42,9 @@ fn run_sysv(req: &mut Request) -> Result<Outcome, Outcome> {
         return Err(missing(&name));
     }
     let script = Tool::at(&script_path);
-    let runlevels = list_arg(req.args, "runlevels").map_err(Outcome::failed)?;
+    let runlevels = params::list_arg(req.args, "runlevels")
+        .map_err(Outcome::failed)?
+        .unwrap_or_default();
     let enabled_now: Vec<bool> = if runlevels.is_empty() {
         vec![rc_link_exists('S', &name)]
     } else {
@@ -166,7 +169,7 @@ fn run_sysv(req: &mut Request) -> Result<Outcome, Outcome> {
             if !req.check_mode {
                 if action == "restart" {
                     // Init scripts' own restart is not trusted: stop, then start.
-                    let sleep = int_arg(req.args, "sleep")
+                    let sleep = params::int_arg(req.args, "sleep")
                         .map_err(Outcome::failed)?
                         .unwrap_or(1);
                     for verb in ["stop", "start"] {
