@@ -281,11 +281,13 @@ def embed_copy(args: dict[str, Any], sources: Any) -> dict[str, Any]:
         source: dict[str, Any] = {
             "type": "tree",
             "name": None if src.endswith("/") else path.name,
-            "path": str(path) + ("/" if src.endswith("/") else ""),
+            # As the plan wrote it: no controller paths in the binary, the same bytes in any
+            # checkout.
+            "path": src,
             "entries": sources.tree(path, src),
         }
     else:
-        source = {**sources.file(path, src), "path": str(path)}
+        source = {**sources.file(path, src), "path": src}
     return {**args, "_source": source}
 
 
