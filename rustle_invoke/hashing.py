@@ -45,12 +45,14 @@ def sha256_tree(files: Iterable[tuple[str, bytes]]) -> str:
 
 
 def input_digest(path: Path) -> str:
-    """What a source file or folder contributes to a build: contents and modes, recursively.
+    """What a source file or folder contributes to a build: contents, modes and (for
+    templates' ``template_mtime``) modification times, recursively.
 
     Raises OSError when ``path`` cannot be read.
     """
     if not path.is_dir():
-        return f"{path.stat().st_mode & 0o7777:o}:{sha256_file(path)}"
+        st = path.stat()
+        return f"{st.st_mode & 0o7777:o}:{st.st_mtime_ns}:{sha256_file(path)}"
     listing = []
     for folder, dirs, files in os.walk(path, followlinks=True):
         dirs.sort()
