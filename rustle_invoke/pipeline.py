@@ -24,6 +24,7 @@ from .hashing import sha256_file, sha256_json
 from .locks import hold, try_hold
 from .progress import Progress
 from .runtime_source import runtime_source
+from .targets import HOST, choose_target, resolve_alias
 from .toolchain import Toolchain, check_target, detect_toolchain
 
 if TYPE_CHECKING:  # validation, rendering and building are imported only when needed
@@ -197,7 +198,7 @@ def plan_build(plan_path: str | Path, options: CompileOptions, config: CompilerC
     loaded, payload = prepare_payload(plan_path, options.src_root, options.allow_src_outside_root)
     toolchain = detect_toolchain()
     spec = TargetSpecification(
-        target_triple=options.target or toolchain.host,
+        target_triple=choose_target(options.target, loaded.plan, toolchain.host),
         optimization_level=options.profile or config.default_optimization,
         target_cpu=options.target_cpu,
         features=tuple(options.features),
@@ -326,7 +327,7 @@ def _input_key(
         {
             "plan": plan_digest,
             "plan_path": str(plan_path.resolve()),
-            "target": options.target or toolchain.host,
+            "target": resolve_alias(options.target or HOST, toolchain.host),
             "profile": (options.profile or config.default_optimization).value,
             "target_cpu": options.target_cpu,
             "features": sorted(options.features),

@@ -155,7 +155,8 @@ def _compile_options(**kw: Any) -> Any:
 @task(
     help={
         "plan": "the rustle-plan JSON file",
-        "target": "target triple (default: this machine's)",
+        "target": "target triple or alias (linux-x64, linux-arm64-musl, macos-arm64, host ...; "
+        "default: what the plan's compilation_requirements name, else this machine)",
         "profile": "debug | release | release-debuginfo | min-size",
         "builder": "auto | cargo | a plugin's builder",
         "out": "copy the binary here",
@@ -320,7 +321,10 @@ def localhost_test(
 
     config = _config(c)
     options = _compile_options(
-        profile=profile, src_root=src_root, allow_src_outside_root=allow_src_outside_root
+        target="host",  # it runs here, whatever the plan's deployments ask for
+        profile=profile,
+        src_root=src_root,
+        allow_src_outside_root=allow_src_outside_root,
     )
     binary = pipeline.compile_plan(plan, options, config, _progress())
     argv = ["--format", "json" if json else "text"]

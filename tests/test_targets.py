@@ -1,0 +1,108 @@
+"""Choosing the target triple: aliases, plan requirements, and refusals without tracebacks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import cli, cli_json, plan_document, task
+
+from rustle_invoke.errors import ConfigError
+from rustle_invoke.plan import CompilationRequirements
+from rustle_invoke.targets import resolve_alias, triple_for
+
+HOST = "x86_64-unknown-linux-gnu"
+
+
+@pytest.mark.parametrize(
+    ("name", "triple"),
+    [
+        ("macos-arm64", "aarch64-apple-darwin"),
+        ("linux-x64-musl", "x86_64-unknown-linux-musl"),
+        ("LINUX-ARM64", "aarch64-unknown-linux-gnu"),
+        ("host", HOST),
+        ("riscv64gc-unknown-linux-gnu", "riscv64gc-unknown-linux-gnu"),
+        ("x86_64-unknown-linux-gnu.2.17", "x86_64-unknown-linux-gnu.2.17"),
+    ],
+)
+def test_aliases(name: str, triple: str) -> None:
+    assert resolve_alias(name, HOST) == triple
+
+
+@pytest.mark.parametrize(
+    ("arch", "system", "static", "triple"),
+    [
+        ("x86_64", "linux", False, "x86_64-unknown-linux-gnu"),
+        ("x86_64", "linux", True, "x86_64-unknown-linux-musl"),
+        ("arm64", "darwin", False, "aarch64-apple-darwin"),
+        ("amd64", "Windows", False, "x86_64-pc-windows-gnu"),
+        ("armv7l", "linux", False, "armv7-unknown-linux-gnueabihf"),
+    ],
+)
+def test_requirements_name_a_triple(arch: str, system: str, static: bool, triple: str) -> None:
+    requirements = CompilationRequirements(
+        target_arch=arch, target_os=system, static_linking=static
+    )
+    assert triple_for(requirements) == triple
+
+
+def test_unknown_requirements_are_a_clear_error() -> None:
+    requirements = CompilationRequirements(target_arch="vax", target_os="vms")
+    with pytest.raises(ConfigError, match="cannot map to a Rust target"):
+        triple_for(requirements)
+
+
+def _plan(folder: Path, *requirements: tuple[str, str]) -> Path:
+    document = plan_document([task("task_0", "debug", {"msg": "here"})])
+    deployment = document["binary_deployments"][0]
+    document["binary_deployments"] = []
+    for i, (arch, system) in enumerate(requirements):
+        document["binary_deployments"].append(
+            {
+                **deployment,
+                "deployment_id": f"group_{i}",
+                "compilation_requirements": {"target_arch": arch, "target_os": system},
+            }
+        )
+    plan = folder / "plan.json"
+    plan.write_text(json.dumps(document))
+    return plan
+
+
+def test_the_plans_requirements_choose_the_target(tmp_path: Path) -> None:
+    plan = _plan(tmp_path, ("aarch64", "darwin"))
+    dry = cli_json("compile", "--plan", str(plan), "--dry-run")
+    assert dry["target_triple"] == "aarch64-apple-darwin"
+    override = cli_json("compile", "--plan", str(plan), "--dry-run", "--target", "linux-x64")
+    assert override["target_triple"] == "x86_64-unknown-linux-gnu"
+
+    refused = cli("compile", "--plan", str(plan))
+    assert refused.returncode == 4
+    assert "rustup target add aarch64-apple-darwin" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+    # localhost-test runs the plan here, whatever its deployments ask for.
+    ran = cli_json("localhost-test", "--plan", str(plan), "--profile", "debug")
+    assert ran["exit_code"] == 0 and ran["binary"]["target_triple"] == HOST
+
+
+def test_deployments_that_disagree_need_a_target(tmp_path: Path) -> None:
+    plan = _plan(tmp_path, ("x86_64", "linux"), ("aarch64", "darwin"))
+    result = cli("compile", "--plan", str(plan), "--dry-run")
+    assert result.returncode == 2
+    assert "need different targets (aarch64-apple-darwin, x86_64-unknown-linux-gnu)" in (
+        result.stderr
+    )
+
+
+def test_aliases_and_unknown_triples_on_the_command_line(tmp_path: Path) -> None:
+    plan = _plan(tmp_path)
+    result = cli("compile", "--plan", str(plan), "--target", "macos-arm64")
+    assert result.returncode == 4
+    assert "hint: rustup target add aarch64-apple-darwin" in result.stderr
+    typo = cli("compile", "--plan", str(plan), "--target", "x86_64-unknown-linx-gnu")
+    assert typo.returncode == 4
+    assert "unknown target 'x86_64-unknown-linx-gnu'" in typo.stderr
+    assert "did you mean 'x86_64-unknown-linux-gnu'?" in typo.stderr
+    assert "Traceback" not in result.stderr + typo.stderr
