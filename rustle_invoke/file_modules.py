@@ -385,8 +385,7 @@ def embed_template(args: dict[str, Any], sources: Any) -> dict[str, Any]:
     out = dict(args)
     lexer = out.pop("_lexer", {"trim_blocks": True, "lstrip_blocks": False})
     src = out["src"]
-    index = sources.template(src, lexer)
     path = sources.locate(src, "templates")
-    out["_template"] = index
+    out["_template"] = sources.template(src, lexer, path)
     out["_template_src"] = _template_facts(path, src)
     return out

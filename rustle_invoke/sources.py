@@ -151,9 +151,10 @@ class SourceFiles:
                 )
         return str(entry["blob"])
 
-    def template(self, src: Any, overrides: dict[str, Any]) -> int:
-        """Lower template file ``src``; returns its index in the payload's template table."""
-        path = self.locate(src, "templates")
+    def template(self, src: Any, overrides: dict[str, Any], path: Path | None = None) -> int:
+        """Lower template file ``src`` (at ``path`` when the caller located it already);
+        returns its index in the payload's template table."""
+        path = path or self.locate(src, "templates")
         if not path.is_file():
             raise ArgumentError(f"template {src!r} ({path}) is not a regular file")
         data, _ = self._read(path, str(src))

@@ -3,6 +3,7 @@
 //! failing with Ansible's messages.
 
 use crate::json::Value;
+use crate::modules::Outcome;
 
 /// How Ansible's argument checks name a value's type (`<class 'list'>`).
 pub(crate) fn python_type(v: &Value) -> &'static str {
@@ -140,6 +141,28 @@ pub(crate) fn list_arg(args: &Value, key: &str) -> Result<Option<Vec<String>>, S
             "argument '{key}' is of type {} and we were unable to convert to list",
             python_type(other)
         )),
+    }
+}
+
+/// The readers above for structs that carry a task's arguments (package and service
+/// requests); a bad value becomes the task's failed outcome.
+// The error is the task's final outcome, returned once; boxing it buys nothing.
+#[allow(clippy::result_large_err)]
+pub(crate) trait ArgReader {
+    fn task_args(&self) -> &Value;
+
+    fn bool(&self, key: &str, default: bool) -> Result<bool, Outcome> {
+        bool_arg(self.task_args(), key)
+            .map(|b| b.unwrap_or(default))
+            .map_err(Outcome::failed)
+    }
+
+    fn opt_bool(&self, key: &str) -> Result<Option<bool>, Outcome> {
+        bool_arg(self.task_args(), key).map_err(Outcome::failed)
+    }
+
+    fn string(&self, key: &str) -> Result<Option<String>, Outcome> {
+        str_arg(self.task_args(), key).map_err(Outcome::failed)
     }
 }
 

@@ -90,19 +90,9 @@ pub(crate) struct Request<'a> {
     pub warnings: Vec<String>,
 }
 
-impl Request<'_> {
-    pub fn bool(&self, key: &str, default: bool) -> Result<bool, Outcome> {
-        params::bool_arg(self.args, key)
-            .map(|b| b.unwrap_or(default))
-            .map_err(Outcome::failed)
-    }
-
-    pub fn opt_bool(&self, key: &str) -> Result<Option<bool>, Outcome> {
-        params::bool_arg(self.args, key).map_err(Outcome::failed)
-    }
-
-    pub fn string(&self, key: &str) -> Result<Option<String>, Outcome> {
-        params::str_arg(self.args, key).map_err(Outcome::failed)
+impl params::ArgReader for Request<'_> {
+    fn task_args(&self) -> &Value {
+        self.args
     }
 }
 

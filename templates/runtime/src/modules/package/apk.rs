@@ -6,6 +6,7 @@ use super::{command_failed, require_root, strings, Request, Want};
 use crate::json::Value;
 use crate::modules::command::Captured;
 use crate::modules::params;
+use crate::modules::params::ArgReader;
 use crate::modules::sysexec::Tool;
 use crate::modules::Outcome;
 

@@ -6,6 +6,7 @@ use crate::hosts::glob;
 use crate::json::Value;
 use crate::modules::command::Captured;
 use crate::modules::params;
+use crate::modules::params::ArgReader;
 use crate::modules::sysexec::{target_path, Tool};
 use crate::modules::Outcome;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

@@ -5,6 +5,7 @@
 use super::{strings, Request, Want};
 use crate::json::{parse, Value};
 use crate::modules::params;
+use crate::modules::params::ArgReader;
 use crate::modules::sysexec::Tool;
 use crate::modules::Outcome;
 

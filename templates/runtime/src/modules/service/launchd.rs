@@ -6,6 +6,7 @@
 use super::{Request, Wanted};
 use crate::json::{obj, Value};
 use crate::modules::command::Captured;
+use crate::modules::params::ArgReader;
 use crate::modules::sysexec::{target_path, Tool};
 use crate::modules::{Outcome, Status};
 use std::path::PathBuf;

@@ -6,6 +6,7 @@ use super::{missing, Request, Wanted};
 use crate::json::{obj, Value};
 use crate::modules::command::{split_command, Captured};
 use crate::modules::params;
+use crate::modules::params::ArgReader;
 use crate::modules::sysexec::{rc_link_exists, target_path, Tool};
 use crate::modules::{Outcome, Status};
 
