@@ -52,6 +52,7 @@ class CacheEntry:
     compilation_time: float
     created_at: str
     last_used: float
+    post_processors: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -99,6 +100,7 @@ class BinaryCache:
                 compilation_time=float(meta.get("compilation_time", 0.0)),
                 created_at=str(meta["created_at"]),
                 last_used=(folder / ENTRY_FILE).stat().st_mtime,
+                post_processors=tuple(str(p) for p in meta.get("post_processors", ())),
             )
         except FileNotFoundError:
             return None

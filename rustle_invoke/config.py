@@ -157,6 +157,7 @@ class CompilerConfig:
                 "binary_size_limit": cfg.get("binary_size_limit"),
                 "default_optimization": cfg.get("profile"),
                 "zigbuild_path": cfg.get("zigbuild_path"),
+                "zigbuild_fallback": cfg.get("zigbuild_fallback"),
                 "post_processors": cfg.get("post_processors"),
                 "max_parallel_compilations": cfg.get("max_parallel_compilations"),
             },
@@ -167,6 +168,7 @@ class CompilerConfig:
                 "enable_cache": env.get("RUSTLE_COMPILE_CACHE"),
                 "binary_size_limit": env.get("RUSTLE_BINARY_SIZE_LIMIT"),
                 "zigbuild_path": env.get("RUSTLE_ZIGBUILD_PATH"),
+                "zigbuild_fallback": env.get("RUSTLE_ZIGBUILD_FALLBACK"),
             },
             flags,
         ]
@@ -179,6 +181,7 @@ class CompilerConfig:
             "cache_dir": lambda v: Path(v).expanduser(),
             "temp_dir": lambda v: Path(v).expanduser(),
             "zigbuild_path": lambda v: Path(v).expanduser(),
+            "zigbuild_fallback": lambda v: _parse_bool("the zigbuild fallback switch", v),
             "compilation_timeout": lambda v: _parse_seconds("the compile timeout", v),
             "enable_cache": lambda v: _parse_bool("the cache switch", v),
             "binary_size_limit": parse_size,

@@ -81,6 +81,10 @@ class BinaryTooLarge(CompilationError):
     """The built binary exceeds the configured size limit."""
 
 
+class PostProcessingFailed(CompilationError):
+    """A post-processor (strip, upx, codesign, ...) could not process the binary."""
+
+
 # --- projects and cache (the spec's ProjectError cases) -------------------
 
 

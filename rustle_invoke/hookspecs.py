@@ -38,7 +38,10 @@ def rustle_register_postprocessors(registry: Any) -> None:
 
 @hookspec
 def rustle_register_modules(registry: Any) -> None:
-    """Add runtime modules with ``registry.add(RuntimeModule(...))``."""
+    """Add runtime modules with ``registry.add(RuntimeModule(...))``: a name and aliases,
+    an optional build-time argument validator (``normalize``), and for modules the runtime
+    does not have, their Rust code (``rust_source``) and crate dependencies; see
+    docs/plugin-modules.md."""
 
 
 @hookspec

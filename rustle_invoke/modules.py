@@ -3,8 +3,9 @@
 The controller checks every task's arguments here and hands the runtime a
 normalized form, so a typo fails the build with the task's name instead of
 failing on the target. Built-in modules are registered by the built-in plugin
-``rustle_invoke.builtin_modules``; third parties add theirs through the
-``rustle_register_modules`` hook.
+``rustle_invoke.builtin_modules``; third parties add theirs, with the Rust code
+that runs them, through the ``rustle_register_modules`` hook (see
+docs/plugin-modules.md).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .errors import UnsupportedModule
@@ -32,24 +34,36 @@ class ArgumentError(ValueError):
 class RuntimeModule:
     """A module the runtime can execute.
 
-    ``normalize`` turns a task's ``args`` into the form the runtime reads (and
-    raises :class:`ArgumentError` for bad input). ``rust_source`` and
-    ``crate_dependencies`` are for modules contributed by plugins; built-in
-    modules live in the runtime crate itself. Strings in the normalized
-    arguments are templates, except under the keys named by ``expressions``,
-    which hold bare expressions (one string or a list of them). ``embed(args, sources)``,
-    when given, runs after ``normalize`` and adds files read on the controller (through
-    :class:`rustle_invoke.sources.SourceFiles`) under internal ``_``-prefixed keys.
+    ``normalize`` is the build-time validator: it turns a task's ``args`` into the
+    form the runtime reads and raises :class:`ArgumentError` for bad input, which
+    fails the build naming the task. Without one, the arguments go to the runtime
+    as given. Strings in the normalized arguments are templates, except under the
+    keys named by ``expressions``, which hold bare expressions (one string or a list
+    of them). ``embed(args, sources)``, when given, runs after ``normalize`` and adds
+    files read on the controller (through :class:`rustle_invoke.sources.SourceFiles`)
+    under internal ``_``-prefixed keys.
+
+    Built-in modules live in the runtime crate. A plugin's module brings its Rust
+    code: ``rust_source`` (the text, or the :class:`~pathlib.Path` of a ``.rs``
+    file) must define ``pub fn run(args: &Value, ctx: &ModuleContext) -> Outcome``;
+    ``crate_dependencies`` maps crate names to Cargo dependency specs (a version
+    string or a table; a ``path`` must be absolute). See docs/plugin-modules.md.
     """
 
     name: str
-    normalize: Normalizer
+    normalize: Normalizer | None = None
     aliases: tuple[str, ...] = ()
     # Arguments holding bare expressions (``assert``'s ``that``), not templates.
     expressions: tuple[str, ...] = ()
     embed: Embedder | None = None
-    rust_source: str | None = None
+    rust_source: str | Path | None = None
     crate_dependencies: Mapping[str, Any] = field(default_factory=dict)
+
+    def check_args(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        """The task's arguments as the runtime gets them (``normalize``'s result)."""
+        if self.normalize is None:
+            return dict(args)
+        return self.normalize(args)
 
 
 class ModuleRegistry:
@@ -112,14 +126,15 @@ def optional_str(args: Mapping[str, Any], key: str) -> str | None:
     return value
 
 
-def _templated(value: Any) -> bool:
+def is_template(value: Any) -> bool:
+    """A string with Jinja2 markers: rendered, and so checkable, only on the target."""
     return isinstance(value, str) and has_jinja(value)
 
 
 def as_bool(args: Mapping[str, Any], key: str, default: bool) -> bool | str:
     """Ansible's booleans: true/false, yes/no, on/off, 1/0 (a template is checked on the target)."""
     value = args.get(key, default)
-    if isinstance(value, bool) or _templated(value):
+    if isinstance(value, bool) or is_template(value):
         return value
     text = str(value).strip().lower()
     if text in ("yes", "true", "on", "1", "y", "t"):
@@ -132,7 +147,7 @@ def as_bool(args: Mapping[str, Any], key: str, default: bool) -> bool | str:
 def as_int(args: Mapping[str, Any], key: str, default: int) -> int | str:
     """An integer, or a template that renders to one on the target."""
     value = args.get(key, default)
-    if _templated(value):
+    if is_template(value):
         return value
     if isinstance(value, bool):
         raise ArgumentError(f"{key!r} must be an integer, got {value!r}")

@@ -11,14 +11,15 @@ docs/jinja-ir.md or refused with the task's name and the construct.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import PlanError, UnsupportedConstruct, UnsupportedModule
 from .hashing import canonical_json, sha256_hex
 from .lowering import LoweringError, References, lower_condition, lower_value
-from .modules import ArgumentError, ModuleRegistry
+from .modules import ArgumentError, ModuleRegistry, RuntimeModule
 from .plan import Condition, ExecutionPlan, Handler, LoadedPlan, Task
+from .plugin_modules import PluginCode, plugin_code
 from .sources import SourceFiles, SourceSettings
 
 PAYLOAD_FORMAT = 3
@@ -37,6 +38,8 @@ class Payload:
     # Embedded files by SHA-256 digest, and the source files read (path, input digest).
     blobs: tuple[tuple[str, bytes], ...] = ()
     inputs: tuple[tuple[str, str], ...] = ()
+    # Rust code and crate dependencies of the plugin modules the plan uses.
+    plugins: PluginCode = field(default_factory=PluginCode)
 
 
 def _where(item: Task | Handler) -> str:
@@ -52,6 +55,7 @@ class _Lowering:
     def __init__(self, sources: SourceSettings) -> None:
         self.references = References()
         self.sources = SourceFiles(sources, on_template=self.references.add)
+        self.modules: dict[str, RuntimeModule] = {}
 
     def _fail(self, where: str, what: str, exc: LoweringError) -> UnsupportedConstruct:
         return UnsupportedConstruct(
@@ -160,8 +164,9 @@ def _module_entry(
         module = registry.resolve(item.module)
     except UnsupportedModule as exc:
         raise UnsupportedModule(f"{where}: {exc.message}", hint=exc.hint) from None
+    lowering.modules[module.name] = module
     try:
-        args = module.normalize(item.args)
+        args = module.check_args(item.args)
         if module.embed is not None:
             args = module.embed(args, lowering.sources)
     except ArgumentError as exc:
@@ -319,11 +324,13 @@ def build_payload(
         **body,
     }
     modules = sorted({t["module"] for p in plays for t in (*p["tasks"], *p["handlers"])})
+    plugins = plugin_code(lowering.modules.values())
     return Payload(
         data=canonical_json(document),
         plan_hash=plan_hash,
         plan_name=loaded.name,
         modules=tuple(modules),
         blobs=tuple(sorted(lowering.sources.blobs.items())),
-        inputs=tuple(sorted(lowering.sources.inputs.items())),
+        inputs=tuple(sorted({**lowering.sources.inputs, **dict(plugins.inputs)}.items())),
+        plugins=plugins,
     )

@@ -11,6 +11,8 @@ import shutil
 import tempfile
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +24,13 @@ from .config import CompilerConfig, OptimizationLevel, TargetSpecification
 from .errors import BinaryTooLarge, ConfigError, ProjectCreationFailed
 from .hashing import sha256_file, sha256_json
 from .locks import hold, try_hold
+from .postprocess import (
+    Artifact,
+    PostProcessor,
+    PostProcessorRegistry,
+    check_chain,
+    run_chain,
+)
 from .progress import Progress
 from .runtime_source import runtime_source
 from .targets import HOST, choose_target, resolve_alias
@@ -75,6 +84,8 @@ class CompiledBinary:
     builder: str
     hosts: tuple[str, ...] = ()
     plan_name: str = ""
+    # The post-processors that edited it, as name@version in the order they ran.
+    post_processors: tuple[str, ...] = ()
 
     def read_bytes(self) -> bytes:
         return self.binary_path.read_bytes()
@@ -85,6 +96,7 @@ class CompiledBinary:
         data["binary_path"] = str(self.binary_path)
         data["optimization_level"] = self.optimization_level.value
         data["hosts"] = list(self.hosts)
+        data["post_processors"] = list(self.post_processors)
         data["compilation_time"] = round(self.compilation_time, 3)
         return data
 
@@ -101,6 +113,7 @@ class BuildPlan:
     builder: Builder
     cache_key: str
     hosts: tuple[str, ...]
+    post: tuple[PostProcessor, ...] = ()
 
     def build_request(
         self,
@@ -109,6 +122,7 @@ class BuildPlan:
         env: dict[str, str],
         timeout: float,
         on_progress: Any = None,
+        on_warning: Any = None,
     ) -> BuildRequest:
         from .builders import BuildRequest
 
@@ -116,10 +130,12 @@ class BuildPlan:
             manifest_path=manifest,
             binary_name=self.project.name,
             target=self.spec,
-            target_dir=shared_target_dir(config, self.toolchain, self.spec),
+            target_dir=shared_target_dir(config, self.toolchain, self.spec, self.builder.name),
             env=env,
             timeout=timeout,
             on_progress=on_progress,
+            settings=config,
+            on_warning=on_warning,
         )
 
 
@@ -142,6 +158,12 @@ def builder_registry() -> BuilderRegistry:
 
     registry = BuilderRegistry()
     _pm().hook.rustle_register_builders(registry=registry)
+    return registry
+
+
+def postprocessor_registry() -> PostProcessorRegistry:
+    registry = PostProcessorRegistry()
+    _pm().hook.rustle_register_postprocessors(registry=registry)
     return registry
 
 
@@ -183,13 +205,19 @@ def render(loaded: LoadedPlan, payload: Payload, spec: TargetSpecification) -> R
 
 
 def shared_target_dir(
-    config: CompilerConfig, toolchain: Toolchain, spec: TargetSpecification
+    config: CompilerConfig, toolchain: Toolchain, spec: TargetSpecification, builder: str = "cargo"
 ) -> Path:
-    """One cargo target dir per (toolchain, target, profile, target-cpu): the runtime is
-    built once there and every plan's crate reuses it."""
+    """One cargo target dir per (toolchain, target, profile, target-cpu, builder): the
+    runtime is built once there and every plan's crate reuses it.
+
+    The target keeps its glibc suffix (``x86_64-unknown-linux-gnu.2.17``) and a builder
+    other than cargo gets its own folder (``debug-zigbuild``): a binary linked against
+    another glibc, or by another linker, never shares outputs with cargo's."""
     name = spec.optimization_level.value
     if spec.target_cpu:
         name += f"-cpu-{spec.target_cpu}"
+    if builder != "cargo":
+        name += f"-{builder}"
     return config.cache_dir / "build" / toolchain.id / spec.target_triple / name
 
 
@@ -209,11 +237,8 @@ def plan_build(plan_path: str | Path, options: CompileOptions, config: CompilerC
         name = _pm().hook.rustle_select_builder(target=spec, settings=config) or "cargo"
     builder = builders.get(name)
     project = render(loaded, payload, spec)
-    post = tuple(options.post) or config.post_processors
-    if post:
-        raise ConfigError(
-            f"unknown post-processor(s): {', '.join(post)}", hint="no post-processors are installed"
-        )
+    post = postprocessor_registry().chain(options.post or config.post_processors)
+    check_chain(post, spec.target_triple)
     extra = [
         p for p in _pm().hook.rustle_cache_key_parts(plan=loaded, target=spec) if p is not None
     ]
@@ -225,13 +250,13 @@ def plan_build(plan_path: str | Path, options: CompileOptions, config: CompilerC
             "spec": spec.key_parts(),
             "rustc": toolchain.version_text,
             "builder": [builder.name, builder_version],
-            "post": list(post),
+            "post": [[step.name, step.version] for step in post],
             "extra": extra,
             "rustle_invoke": __version__,
         }
     )
     hosts = tuple(options.hosts) or tuple(loaded.plan.hosts)
-    return BuildPlan(loaded, payload, project, spec, toolchain, builder, key, hosts)
+    return BuildPlan(loaded, payload, project, spec, toolchain, builder, key, hosts, post)
 
 
 def dry_run(
@@ -255,6 +280,7 @@ def dry_run(
         "command": bp.builder.command(request),
         "target_dir": str(request.target_dir),
         "modules": list(bp.payload.modules),
+        "post_processors": _chain_names(bp.post),
     }
 
 
@@ -275,8 +301,9 @@ def _install_copy(source: Path, dest: Path) -> None:
 
 def _build(
     bp: BuildPlan, config: CompilerConfig, options: CompileOptions, progress: Progress
-) -> tuple[Path, float, Any]:
-    """Run the builder; returns (executable, seconds, target-dir lock still held)."""
+) -> tuple[Path, float, Any, BuildPlan]:
+    """Run the builder; returns (executable, seconds, target-dir lock still held, the plan
+    naming the builder that really built: zigbuild may hand the host's build to cargo)."""
     from .workspace import temp_project
 
     check_target(bp.spec.target_triple)
@@ -294,6 +321,7 @@ def _build(
             on_progress=lambda crate: progress.update(
                 f"building {bp.loaded.name} for {bp.spec.target_triple}: {crate} compiled"
             ),
+            on_warning=progress.warn,
         )
         private_dir(request.target_dir.parent)
         # Held across build and copy: no other build may touch this target dir meanwhile.
@@ -311,7 +339,36 @@ def _build(
             f"the binary is {size} bytes, over the limit of {config.binary_size_limit} bytes",
             hint="use --profile min-size, or raise RUSTLE_BINARY_SIZE_LIMIT",
         )
-    return output.executable, output.duration, lock
+    if output.builder is not None and output.builder != bp.builder.name:
+        bp = replace(bp, builder=builder_registry().get(output.builder))
+    return output.executable, output.duration, lock, bp
+
+
+@contextmanager
+def _finished(
+    bp: BuildPlan, executable: Path, config: CompilerConfig, progress: Progress
+) -> Iterator[Path]:
+    """The built executable after the post-processor chain. The chain edits a private
+    copy, so cargo's own output in the shared target dir stays as cargo left it (and
+    is never packed or signed twice); the copy is removed after use."""
+    if not bp.post:
+        yield executable
+        return
+    from .workspace import temp_project
+
+    with temp_project(config.temp_dir, prefix="post-") as folder:
+        path = folder / executable.name
+        shutil.copy2(executable, path)
+        artifact = Artifact(
+            path=path,
+            target=bp.spec.target_triple,
+            profile=bp.spec.optimization_level.value,
+            builder=bp.builder.name,
+        )
+        names = ", ".join(step.name for step in bp.post)
+        with progress.activity(f"post-processing {bp.loaded.name}: {names}"):
+            run_chain(bp.post, artifact)
+        yield path
 
 
 def _input_key(
@@ -331,7 +388,7 @@ def _input_key(
             "profile": (options.profile or config.default_optimization).value,
             "target_cpu": options.target_cpu,
             "features": sorted(options.features),
-            "post": list(options.post or config.post_processors),
+            "post": _post_identity(options.post or config.post_processors),
             "builder": options.builder,
             "hosts": list(options.hosts),
             "src_root": str(options.src_root.resolve()) if options.src_root else None,
@@ -342,6 +399,11 @@ def _input_key(
             "rustle_invoke": __version__,
         }
     )
+
+
+def _post_identity(names: tuple[str, ...]) -> list[str]:
+    """The chain as name@version (a new tool version must miss the index too)."""
+    return _chain_names(postprocessor_registry().chain(names)) if names else []
 
 
 def _cached_binary(cache: BinaryCache, key: str, progress: Progress) -> CacheEntry | None:
@@ -376,7 +438,7 @@ def _compile_cached(
         entry = _cached_binary(cache, bp.cache_key, progress)
         if entry is not None:
             return entry, True
-        executable, seconds, build_lock = _build(bp, config, options, progress)
+        executable, seconds, build_lock, bp = _build(bp, config, options, progress)
         try:
             meta = {
                 "target_triple": bp.spec.target_triple,
@@ -386,8 +448,10 @@ def _compile_cached(
                 "plan_name": bp.loaded.name,
                 "compilation_time": seconds,
                 "created_at": _now(),
+                "post_processors": _chain_names(bp.post),
             }
-            return cache.put(bp.cache_key, executable, meta), False
+            with _finished(bp, executable, config, progress) as final:
+                return cache.put(bp.cache_key, final, meta), False
         finally:
             build_lock.release()
     finally:
@@ -397,10 +461,11 @@ def _compile_cached(
 def _compile_uncached(
     bp: BuildPlan, config: CompilerConfig, options: CompileOptions, progress: Progress
 ) -> CompiledBinary:
-    executable, seconds, build_lock = _build(bp, config, options, progress)
+    executable, seconds, build_lock, bp = _build(bp, config, options, progress)
     try:
         out = options.out or Path.cwd() / bp.project.name
-        _install_copy(executable, out)
+        with _finished(bp, executable, config, progress) as final:
+            _install_copy(final, out)
     finally:
         build_lock.release()
     path = out.resolve()
@@ -419,7 +484,13 @@ def _compile_uncached(
         builder=bp.builder.name,
         hosts=bp.hosts,
         plan_name=bp.loaded.name,
+        post_processors=tuple(_chain_names(bp.post)),
     )
+
+
+def _chain_names(chain: tuple[PostProcessor, ...]) -> list[str]:
+    """How the JSON and the cache entry name a chain: ``name@version`` in run order."""
+    return [f"{step.name}@{step.version}" for step in chain]
 
 
 def compile_plan(
@@ -498,6 +569,7 @@ def compiled_from_entry(
         builder=entry.builder,
         hosts=hosts,
         plan_name=entry.plan_name if plan_name is None else plan_name,
+        post_processors=entry.post_processors,
     )
 
 

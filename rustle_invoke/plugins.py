@@ -22,6 +22,8 @@ ENTRY_POINT_GROUP = "rustle_invoke"
 BUILTIN_PLUGINS = (
     "rustle_invoke.builtin_modules",
     "rustle_invoke.builders.cargo",
+    "rustle_invoke.builders.zigbuild",
+    "rustle_invoke.builtin_postprocessors",
 )
 
 

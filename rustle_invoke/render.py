@@ -2,8 +2,9 @@
 
 Rendering is deterministic: the same payload, runtime and target give
 byte-identical files and so the same ``template_hash``. The hash is taken over
-the self-contained layout (the runtime at ``./runtime``), so it does not depend
-on where the shared runtime copy lives on this machine.
+the self-contained layout (the runtime at ``./runtime``, plugins' path
+dependencies at ``./crates/<name>``, each with its files), so it does not depend
+on where the shared runtime copy or a plugin lives on this machine.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from . import __version__
 from .errors import ProjectCreationFailed, TemplateError
 from .hashing import sha256_tree
 from .payload import Payload
+from .plugin_modules import PathCrate, PluginCode
 from .resources import templates_dir
 from .runtime_source import RUNTIME_PACKAGE, RuntimeSource
 
@@ -77,6 +79,15 @@ def cargo_manifest(name: str, runtime_path: str, features: Mapping[str, list[str
     }
 
 
+def _merge_plugin_dependencies(manifest: dict, plugins: PluginCode) -> None:
+    """Add the plugin modules' crates (path ones at their self-contained place)."""
+    dependencies = manifest["dependencies"]
+    for name, spec in plugins.dependencies.items():
+        dependencies[name] = copy.deepcopy(spec)
+    for crate in plugins.path_crates:
+        dependencies[crate.dependency]["path"] = crate.self_contained_path
+
+
 @dataclass(frozen=True)
 class RenderedProject:
     """A plan's crate, ready to be written out."""
@@ -86,27 +97,42 @@ class RenderedProject:
     manifest: dict
     runtime: RuntimeSource
     template_hash: str
+    # Plugins' path dependencies: copied into a self-contained project, else used in place.
+    path_crates: tuple[PathCrate, ...] = ()
 
-    def manifest_text(self, runtime_path: str) -> bytes:
+    def manifest_text(self, runtime_path: str, *, self_contained: bool = False) -> bytes:
+        """Cargo.toml with the runtime at ``runtime_path``; plugins' path dependencies at
+        their own (absolute) folders, or under ``crates/`` when ``self_contained``."""
         manifest = copy.deepcopy(self.manifest)
         manifest["dependencies"][RUNTIME_PACKAGE]["path"] = runtime_path
+        for crate in self.path_crates:
+            spec = manifest["dependencies"].get(crate.dependency)
+            if isinstance(spec, dict) and "path" in spec:
+                spec["path"] = crate.self_contained_path if self_contained else str(crate.folder)
         return tomli_w.dumps(manifest).encode("utf-8")
 
     def write(self, dest: Path, runtime_path: Path | None = None) -> Path:
         """Write the crate to ``dest``.
 
-        With ``runtime_path`` the crate depends on that (shared) runtime copy;
-        without it the runtime is copied to ``dest/runtime`` and the project
-        builds by itself with plain ``cargo build --offline``.
+        With ``runtime_path`` the crate depends on that (shared) runtime copy and on
+        plugins' path dependencies where they are installed; without it the runtime
+        is copied to ``dest/runtime`` and those crates to ``dest/crates/<name>``, and
+        the project builds by itself with plain ``cargo build --offline``.
         """
         try:
             dest.mkdir(parents=True, exist_ok=True)
             if runtime_path is None:
                 self.runtime.write_to(dest / SELF_CONTAINED_RUNTIME)
                 dep = SELF_CONTAINED_RUNTIME
+                for crate in self.path_crates:
+                    for name, data in crate.files:
+                        path = dest / crate.self_contained_path / name
+                        path.parent.mkdir(parents=True, exist_ok=True)
+                        path.write_bytes(data)
             else:
                 dep = str(runtime_path)
-            (dest / "Cargo.toml").write_bytes(self.manifest_text(dep))
+            manifest = self.manifest_text(dep, self_contained=runtime_path is None)
+            (dest / "Cargo.toml").write_bytes(manifest)
             for name, data in self.sources:
                 path = dest / name
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -127,6 +153,7 @@ def render_project(
     import jinja2
 
     name = binary_name(payload)
+    plugins = payload.plugins
     try:
         main_rs = (
             _environment()
@@ -135,22 +162,30 @@ def render_project(
                 tool_version=__version__,
                 plan_hash=payload.plan_hash,
                 blobs=[digest for digest, _ in payload.blobs],
+                plugin_modules=plugins.modules,
             )
         )
     except jinja2.TemplateError as exc:
         raise TemplateError(f"project template failed to render: {exc}") from exc
     manifest = cargo_manifest(name, SELF_CONTAINED_RUNTIME, features or {})
+    _merge_plugin_dependencies(manifest, plugins)
     if manifest_hook is not None:
         manifest_hook(manifest)
     sources = (
         ("payload.json", payload.data),
         ("src/main.rs", main_rs.encode("utf-8")),
+        *((module.file, module.source) for module in plugins.modules),
         *((f"files/{digest}", data) for digest, data in payload.blobs),
     )
     hashed = [
         *sources,
         ("Cargo.toml", tomli_w.dumps(manifest).encode("utf-8")),
         ("runtime.hash", runtime.hash.encode()),
+        *(
+            (f"{crate.self_contained_path}/{file}", data)
+            for crate in plugins.path_crates
+            for file, data in crate.files
+        ),
     ]
     return RenderedProject(
         name=name,
@@ -158,6 +193,7 @@ def render_project(
         manifest=manifest,
         runtime=runtime,
         template_hash=sha256_tree(hashed),
+        path_crates=plugins.path_crates,
     )
 
 

@@ -5,18 +5,29 @@
 ``compilation_requirements`` (``target_arch``, ``target_os``, ``static_linking``) is built for
 the triple they describe; otherwise for this machine. Whether rustc knows the triple and has
 its standard library is checked later, by :func:`rustle_invoke.toolchain.check_target`.
+
+Two names only cargo-zigbuild understands are accepted too: a ``-linux-gnu`` triple with a
+glibc version suffix (``x86_64-unknown-linux-gnu.2.17``: link against that glibc) and
+``universal2-apple-darwin`` (one macOS binary for arm64 and x86_64). rustc knows neither:
+:func:`rust_triple` and :func:`std_triples` say what to ask rustc about.
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
-from .errors import ConfigError
+from .errors import ConfigError, UnsupportedTarget
 
 if TYPE_CHECKING:
     from .plan import CompilationRequirements, ExecutionPlan
 
 HOST = "host"
+UNIVERSAL2 = "universal2-apple-darwin"
+UNIVERSAL2_PARTS = ("aarch64-apple-darwin", "x86_64-apple-darwin")
+
+# ``<triple>.<major>.<minor>[.<patch>]``: cargo-zigbuild's way of naming a glibc version.
+_VERSION_SUFFIX = re.compile(r"^(?P<base>[^.]+)\.(?P<version>\d+\.\d+(?:\.\d+)?)$")
 
 ALIASES = {
     "linux-x64": "x86_64-unknown-linux-gnu",
@@ -26,6 +37,7 @@ ALIASES = {
     "linux-armv7": "armv7-unknown-linux-gnueabihf",
     "macos-arm64": "aarch64-apple-darwin",
     "macos-x64": "x86_64-apple-darwin",
+    "macos-universal": UNIVERSAL2,
     "windows-x64": "x86_64-pc-windows-gnu",
     "freebsd-x64": "x86_64-unknown-freebsd",
 }
@@ -59,10 +71,69 @@ _OS = {
 
 
 def resolve_alias(name: str, host: str) -> str:
-    """The triple ``name`` stands for (``host`` is this machine's)."""
-    if name == HOST:
-        return host
-    return ALIASES.get(name.lower(), name)
+    """The triple ``name`` stands for (``host`` is this machine's); a glibc suffix is
+    kept (``linux-x64.2.17`` → ``x86_64-unknown-linux-gnu.2.17``)."""
+    base, glibc = split_glibc(name)
+    if base == HOST:
+        triple = host
+    else:
+        triple = ALIASES.get(base.lower(), base)
+    return f"{triple}.{glibc}" if glibc else triple
+
+
+def split_glibc(triple: str) -> tuple[str, str | None]:
+    """``x86_64-unknown-linux-gnu.2.17`` → (``x86_64-unknown-linux-gnu``, ``2.17``)."""
+    match = _VERSION_SUFFIX.match(triple)
+    if match is None:
+        return triple, None
+    return match["base"], match["version"]
+
+
+def rust_triple(triple: str) -> str:
+    """The triple rustc and cargo know: without a glibc suffix. It names the folder cargo
+    writes to (``target/x86_64-unknown-linux-gnu/...``)."""
+    return split_glibc(triple)[0]
+
+
+def std_triples(triple: str) -> tuple[str, ...]:
+    """The triples whose standard library a build for ``triple`` needs."""
+    if triple == UNIVERSAL2:
+        return UNIVERSAL2_PARTS
+    return (rust_triple(triple),)
+
+
+def check_glibc_suffix(triple: str) -> None:
+    """Refuse a version suffix on a triple that does not link against glibc."""
+    base, glibc = split_glibc(triple)
+    if glibc and "-linux-gnu" not in base:
+        raise UnsupportedTarget(
+            f"{triple!r}: a glibc version suffix (.{glibc}) applies only to -linux-gnu targets",
+            hint=f"drop the suffix: --target {base}",
+        )
+
+
+def needs_zig_only(triple: str) -> bool:
+    """True for names only cargo-zigbuild can build (a glibc suffix, universal2)."""
+    return triple == UNIVERSAL2 or split_glibc(triple)[1] is not None
+
+
+def _arch_and_os(triple: str) -> tuple[str, str]:
+    parts = triple.split("-")
+    if len(parts) < 3:
+        return parts[0], parts[-1]
+    return parts[0], parts[2]
+
+
+def is_cross(triple: str, host: str) -> bool:
+    """True when ``triple`` runs on another architecture or system than ``host``."""
+    if triple == UNIVERSAL2:
+        return not host.endswith("-apple-darwin")
+    return _arch_and_os(rust_triple(triple)) != _arch_and_os(rust_triple(host))
+
+
+def wants_zig(triple: str, host: str) -> bool:
+    """True when ``--builder auto`` should use cargo-zigbuild for ``triple`` (if present)."""
+    return needs_zig_only(triple) or is_cross(triple, host)
 
 
 def triple_for(requirements: CompilationRequirements) -> str:

@@ -158,7 +158,8 @@ def _compile_options(**kw: Any) -> Any:
         "target": "target triple or alias (linux-x64, linux-arm64-musl, macos-arm64, host ...; "
         "default: what the plan's compilation_requirements name, else this machine)",
         "profile": "debug | release | release-debuginfo | min-size",
-        "builder": "auto | cargo | a plugin's builder",
+        "builder": "auto (zigbuild where the target needs zig, else cargo) | cargo | zigbuild "
+        "| a plugin's builder",
         "out": "copy the binary here",
         "no_cache": "build even if the cache has it, and do not store the result",
         "timeout": "seconds before the build is killed (default 300)",

@@ -12,6 +12,7 @@ from pathlib import Path
 from . import process
 from .errors import ToolchainMissing, UnsupportedTarget
 from .hashing import sha256_hex
+from .targets import UNIVERSAL2, check_glibc_suffix, std_triples
 
 INSTALL_HINT = "install Rust with rustup (https://rustup.rs) and make sure cargo is on PATH"
 
@@ -85,17 +86,32 @@ def _print(what: str) -> str:
 
 
 def check_target(triple: str) -> None:
-    """Refuse a triple rustc does not know, or whose standard library is not installed."""
+    """Refuse a triple rustc does not know, or whose standard library is not installed.
+
+    A glibc suffix (``x86_64-unknown-linux-gnu.2.17``) is cargo-zigbuild's, so rustc is
+    asked about the triple without it; ``universal2-apple-darwin`` needs both macOS
+    standard libraries.
+    """
     known = _print("target-list").split()
-    if triple not in known:
-        close = difflib.get_close_matches(triple, known, n=1)
-        raise UnsupportedTarget(
-            f"unknown target {triple!r}",
-            hint=f"did you mean {close[0]!r}?" if close else "see `rustc --print target-list`",
-        )
+    for part in std_triples(triple):
+        if part not in known:
+            close = difflib.get_close_matches(part, known, n=1)
+            raise UnsupportedTarget(
+                f"unknown target {triple!r}",
+                hint=f"did you mean {close[0]!r}?" if close else "see `rustc --print target-list`",
+            )
+    check_glibc_suffix(triple)
     sysroot = Path(_print("sysroot").strip())
-    if not (sysroot / "lib" / "rustlib" / triple / "lib").is_dir():
+    missing = [
+        part
+        for part in std_triples(triple)
+        if not (sysroot / "lib" / "rustlib" / part / "lib").is_dir()
+    ]
+    if missing:
+        libraries = "library" if len(missing) == 1 else "libraries"
         raise UnsupportedTarget(
-            f"the Rust standard library for {triple} is not installed",
-            hint=f"rustup target add {triple}",
+            f"the Rust standard {libraries} for {' and '.join(missing)} "
+            f"{'is' if len(missing) == 1 else 'are'} not installed"
+            + (f" ({triple} needs both)" if triple == UNIVERSAL2 else ""),
+            hint=f"rustup target add {' '.join(missing)}",
         )

@@ -10,7 +10,14 @@ from conftest import cli, cli_json, plan_document, task
 
 from rustle_invoke.errors import ConfigError
 from rustle_invoke.plan import CompilationRequirements
-from rustle_invoke.targets import resolve_alias, triple_for
+from rustle_invoke.targets import (
+    needs_zig_only,
+    resolve_alias,
+    rust_triple,
+    std_triples,
+    triple_for,
+    wants_zig,
+)
 
 HOST = "x86_64-unknown-linux-gnu"
 
@@ -24,6 +31,10 @@ HOST = "x86_64-unknown-linux-gnu"
         ("host", HOST),
         ("riscv64gc-unknown-linux-gnu", "riscv64gc-unknown-linux-gnu"),
         ("x86_64-unknown-linux-gnu.2.17", "x86_64-unknown-linux-gnu.2.17"),
+        ("linux-arm64.2.28", "aarch64-unknown-linux-gnu.2.28"),
+        ("host.2.17", "x86_64-unknown-linux-gnu.2.17"),
+        ("macos-universal", "universal2-apple-darwin"),
+        ("thumbv8m.main-none-eabi", "thumbv8m.main-none-eabi"),
     ],
 )
 def test_aliases(name: str, triple: str) -> None:
@@ -106,3 +117,54 @@ def test_aliases_and_unknown_triples_on_the_command_line(tmp_path: Path) -> None
     assert "unknown target 'x86_64-unknown-linx-gnu'" in typo.stderr
     assert "did you mean 'x86_64-unknown-linux-gnu'?" in typo.stderr
     assert "Traceback" not in result.stderr + typo.stderr
+
+
+@pytest.mark.parametrize(
+    ("triple", "rust", "std"),
+    [
+        ("x86_64-unknown-linux-gnu.2.17", HOST, (HOST,)),
+        (
+            "armv7-unknown-linux-gnueabihf.2.28.1",
+            "armv7-unknown-linux-gnueabihf",
+            ("armv7-unknown-linux-gnueabihf",),
+        ),
+        (
+            "universal2-apple-darwin",
+            "universal2-apple-darwin",
+            ("aarch64-apple-darwin", "x86_64-apple-darwin"),
+        ),
+        ("thumbv8m.main-none-eabi", "thumbv8m.main-none-eabi", ("thumbv8m.main-none-eabi",)),
+    ],
+)
+def test_zig_names_and_what_rustc_is_asked(triple: str, rust: str, std: tuple) -> None:
+    assert rust_triple(triple) == rust
+    assert std_triples(triple) == std
+
+
+@pytest.mark.parametrize(
+    ("triple", "zig_only", "wanted"),
+    [
+        (HOST, False, False),
+        ("x86_64-unknown-linux-musl", False, False),  # same system and arch: cargo
+        ("x86_64-unknown-linux-gnu.2.17", True, True),
+        ("universal2-apple-darwin", True, True),
+        ("aarch64-unknown-linux-gnu", False, True),
+        ("x86_64-apple-darwin", False, True),
+        ("x86_64-pc-windows-gnu", False, True),
+    ],
+)
+def test_which_targets_want_zig(triple: str, zig_only: bool, wanted: bool) -> None:
+    assert needs_zig_only(triple) is zig_only
+    assert wants_zig(triple, HOST) is wanted
+
+
+def test_glibc_suffix_refusals(tmp_path: Path) -> None:
+    plan = _plan(tmp_path)
+    musl = cli("compile", "--plan", str(plan), "--target", "x86_64-unknown-linux-musl.2.17")
+    assert musl.returncode == 4
+    assert "a glibc version suffix (.2.17) applies only to -linux-gnu targets" in musl.stderr
+    assert "hint: drop the suffix: --target x86_64-unknown-linux-musl" in musl.stderr
+    cargo = cli("compile", "--plan", str(plan), "--target", "linux-x64.2.17", "--builder", "cargo")
+    assert cargo.returncode == 4
+    assert "the cargo builder cannot build x86_64-unknown-linux-gnu.2.17" in cargo.stderr
+    assert "Traceback" not in musl.stderr + cargo.stderr

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from rustle_invoke.config import TargetSpecification
+from rustle_invoke.config import CompilerConfig, TargetSpecification
 from rustle_invoke.errors import ConfigError
 
 
@@ -21,7 +21,12 @@ class BuildRequest:
     target_dir: Path
     env: Mapping[str, str]
     timeout: float
+    # Called with each crate's name as it finishes compiling.
     on_progress: Callable[[str], None] | None = None
+    # The settings of this compile (tool paths, fallbacks); None outside the pipeline.
+    settings: CompilerConfig | None = None
+    # Called with a message the user should see (e.g. a fallback to another builder).
+    on_warning: Callable[[str], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,9 @@ class BuildOutput:
     executable: Path
     duration: float
     command: tuple[str, ...]
+    # The builder that really produced the executable, when it handed the build on
+    # (zigbuild falls back to cargo for the host); None means the one asked.
+    builder: str | None = None
 
 
 class Builder(Protocol):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 from rustle_invoke import process
 from rustle_invoke.builders import BuilderRegistry, BuildOutput, BuildRequest
@@ -14,15 +16,18 @@ from rustle_invoke.errors import (
     CargoCompilationFailed,
     CompilationTimeout,
     ToolchainMissing,
+    UnsupportedTarget,
 )
 from rustle_invoke.hookspecs import hookimpl
+from rustle_invoke.targets import needs_zig_only
 from rustle_invoke.toolchain import INSTALL_HINT
 
 _NOISE_PREFIXES = ("Compiling ", "Finished ", "Blocking ", "Running ", "Fresh ", "Dirty ")
 
 
 @cache
-def _cargo_version(cargo: str) -> str:
+def cargo_version(cargo: str) -> str:
+    """``cargo -V`` (empty when it fails)."""
     result = process.run([cargo, "-V"], timeout=60)
     return result.stdout.strip() if result.ok else ""
 
@@ -32,6 +37,102 @@ def _rendered_errors(stderr: str) -> str:
     lines = [line for line in stderr.splitlines() if not line.strip().startswith(_NOISE_PREFIXES)]
     text = "\n".join(lines).strip()
     return text[-8000:] if len(text) > 8000 else text
+
+
+# --- shared by every builder that drives cargo (cargo, zigbuild) -------------------
+
+
+def cargo_build_args(request: BuildRequest, triple: str) -> list[str]:
+    """The arguments after ``build`` that cargo and cargo-zigbuild both take."""
+    argv = [
+        "--manifest-path",
+        str(request.manifest_path),
+        "--message-format=json-render-diagnostics",
+        "--target",
+        triple,
+        "--profile",
+        request.target.optimization_level.cargo_profile,
+        "--bin",
+        request.binary_name,
+    ]
+    if request.target.features:
+        argv += ["--features", ",".join(request.target.features)]
+    return argv
+
+
+def cargo_env(request: BuildRequest) -> dict[str, str]:
+    """The request's environment (inherited as is) plus the target dir and target-cpu."""
+    env = dict(request.env)
+    env["CARGO_TARGET_DIR"] = str(request.target_dir)
+    if request.target.target_cpu:
+        flags = env.get("RUSTFLAGS", "")
+        env["RUSTFLAGS"] = f"{flags} -C target-cpu={request.target.target_cpu}".strip()
+    return env
+
+
+@dataclass(frozen=True)
+class CargoRun:
+    """A finished cargo (or cargo wrapper) run and the JSON messages it printed."""
+
+    tool: str
+    result: process.ProcessResult
+    messages: CargoMessages
+
+    @property
+    def ok(self) -> bool:
+        return self.result.ok
+
+    def failure(self) -> CargoCompilationFailed:
+        """The error to raise for a failed run, with rustc's rendered messages."""
+        return CargoCompilationFailed(
+            f"{self.tool} failed (exit {self.result.returncode}):\n"
+            f"{_rendered_errors(self.result.stderr)}"
+        )
+
+    def executable(self, name: str) -> Path:
+        """The executable cargo reported for binary ``name``."""
+        executable = self.messages.executable(name)
+        if executable is None or not executable.is_file():
+            raise BinaryNotFound(
+                f"{self.tool} reported no executable for {name!r} "
+                f"(artifacts: {', '.join(self.messages.compiled) or 'none'})"
+            )
+        return executable
+
+
+def run_cargo(
+    argv: list[str],
+    request: BuildRequest,
+    env: Mapping[str, str],
+    *,
+    tool: str,
+    install_hint: str = INSTALL_HINT,
+) -> CargoRun:
+    """Run a cargo command line, reporting each freshly compiled crate to the request's
+    progress callback; a timeout or a missing program is raised, a failed build is not."""
+    messages = CargoMessages()
+
+    def on_line(line: str) -> None:
+        message = messages.feed(line)
+        if (
+            message
+            and message.get("reason") == "compiler-artifact"
+            and not message.get("fresh")
+            and request.on_progress
+        ):
+            request.on_progress((message.get("target") or {}).get("name", "?"))
+
+    try:
+        result = process.run(argv, env=env, timeout=request.timeout, on_stdout_line=on_line)
+    except ToolchainMissing as exc:
+        raise ToolchainMissing(exc.message, hint=install_hint) from None
+    if result.timed_out:
+        raise CompilationTimeout(
+            f"the build ran past {request.timeout:g} s and was stopped (its whole "
+            "process group was killed)",
+            hint="raise --timeout or RUSTLE_COMPILE_TIMEOUT",
+        )
+    return CargoRun(tool=tool, result=result, messages=messages)
 
 
 class CargoBuilder:
@@ -44,68 +145,27 @@ class CargoBuilder:
         return process.which(self.cargo, env) is not None
 
     def version(self, env: Mapping[str, str]) -> str:
-        return _cargo_version(self.cargo)
+        return cargo_version(self.cargo)
 
     def command(self, request: BuildRequest) -> list[str]:
-        argv = [
-            self.cargo,
-            "build",
-            "--manifest-path",
-            str(request.manifest_path),
-            "--message-format=json-render-diagnostics",
-            "--target",
-            request.target.target_triple,
-            "--profile",
-            request.target.optimization_level.cargo_profile,
-            "--bin",
-            request.binary_name,
-        ]
-        if request.target.features:
-            argv += ["--features", ",".join(request.target.features)]
-        return argv
+        triple = request.target.target_triple
+        if needs_zig_only(triple):
+            raise UnsupportedTarget(
+                f"the cargo builder cannot build {triple}: only cargo-zigbuild can",
+                hint="use --builder zigbuild or --builder auto (pip install 'rustle-invoke[zig]')",
+            )
+        return [self.cargo, "build", *cargo_build_args(request, triple)]
 
     def build(self, request: BuildRequest) -> BuildOutput:
         argv = self.command(request)
-        messages = CargoMessages()
-
-        def on_line(line: str) -> None:
-            message = messages.feed(line)
-            if (
-                message
-                and message.get("reason") == "compiler-artifact"
-                and not message.get("fresh")
-                and request.on_progress
-            ):
-                request.on_progress((message.get("target") or {}).get("name", "?"))
-
-        env = dict(request.env)
-        env["CARGO_TARGET_DIR"] = str(request.target_dir)
-        if request.target.target_cpu:
-            flags = env.get("RUSTFLAGS", "")
-            env["RUSTFLAGS"] = f"{flags} -C target-cpu={request.target.target_cpu}".strip()
         started = time.monotonic()
-        try:
-            result = process.run(argv, env=env, timeout=request.timeout, on_stdout_line=on_line)
-        except ToolchainMissing as exc:
-            raise ToolchainMissing(exc.message, hint=INSTALL_HINT) from None
-        if result.timed_out:
-            raise CompilationTimeout(
-                f"the build ran past {request.timeout:g} s and was stopped (its whole "
-                "process group was killed)",
-                hint="raise --timeout or RUSTLE_COMPILE_TIMEOUT",
-            )
-        if not result.ok:
-            raise CargoCompilationFailed(
-                f"cargo build failed (exit {result.returncode}):\n{_rendered_errors(result.stderr)}"
-            )
-        executable = messages.executable(request.binary_name)
-        if executable is None or not executable.is_file():
-            raise BinaryNotFound(
-                f"cargo reported no executable for {request.binary_name!r} "
-                f"(artifacts: {', '.join(messages.compiled) or 'none'})"
-            )
+        run = run_cargo(argv, request, cargo_env(request), tool="cargo build")
+        if not run.ok:
+            raise run.failure()
         return BuildOutput(
-            executable=executable, duration=time.monotonic() - started, command=tuple(argv)
+            executable=run.executable(request.binary_name),
+            duration=time.monotonic() - started,
+            command=tuple(argv),
         )
 
 

@@ -475,7 +475,7 @@ fn run_once<'a>(
         blobs: state.payload.blobs,
         render_template: &render_template,
     };
-    let mut outcome = modules::run(&task.module, &args, &ctx);
+    let mut outcome = modules::dispatch(&task.module, &args, &ctx, &state.payload.extensions);
     if outcome.status == Status::Skipped {
         return outcome;
     }

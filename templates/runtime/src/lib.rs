@@ -26,6 +26,7 @@ mod tests;
 use std::io::{self, Write};
 use std::path::Path;
 
+use modules::{Extensions, ModuleFn};
 use payload::{Blobs, Payload};
 
 /// Version of this runtime.
@@ -44,6 +45,17 @@ pub const DEFAULT_PROGRAM: &str = "rustle-plan";
 /// plan, prints to stdout/stderr and returns the exit code. `files` holds the
 /// embedded files by SHA-256 digest.
 pub fn run_main(payload: &[u8], files: &'static [(&'static str, &'static [u8])]) -> i32 {
+    run_main_with_modules(payload, files, &[])
+}
+
+/// [`run_main`] for a binary with plugin modules: `modules` maps module names (and
+/// aliases) to their functions, consulted before the built-in modules (see
+/// [`modules::Extensions`]).
+pub fn run_main_with_modules(
+    payload: &[u8],
+    files: &'static [(&'static str, &'static [u8])],
+    modules: &'static [(&'static str, ModuleFn)],
+) -> i32 {
     let mut argv = std::env::args_os();
     let program = argv
         .next()
@@ -62,7 +74,10 @@ pub fn run_main(payload: &[u8], files: &'static [(&'static str, &'static [u8])])
     let code = run_program(
         &program,
         payload,
-        payload::Blobs::new(files),
+        Embedded {
+            blobs: Blobs::new(files),
+            extensions: Extensions::new(modules),
+        },
         &args,
         &mut out,
         &mut err,
@@ -80,7 +95,14 @@ pub fn run_with_args(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> i32 {
-    run_program(DEFAULT_PROGRAM, payload, Blobs::default(), args, out, err)
+    run_program(
+        DEFAULT_PROGRAM,
+        payload,
+        Embedded::default(),
+        args,
+        out,
+        err,
+    )
 }
 
 /// Like [`run_with_args`] with embedded files.
@@ -91,13 +113,40 @@ pub fn run_with_files(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> i32 {
-    run_program(DEFAULT_PROGRAM, payload, Blobs::new(files), args, out, err)
+    let embedded = Embedded {
+        blobs: Blobs::new(files),
+        extensions: Extensions::default(),
+    };
+    run_program(DEFAULT_PROGRAM, payload, embedded, args, out, err)
+}
+
+/// Like [`run_with_files`] with plugin modules (see [`run_main_with_modules`]).
+pub fn run_with_modules(
+    payload: &[u8],
+    files: &'static [(&'static str, &'static [u8])],
+    modules: &'static [(&'static str, ModuleFn)],
+    args: &[String],
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
+    let embedded = Embedded {
+        blobs: Blobs::new(files),
+        extensions: Extensions::new(modules),
+    };
+    run_program(DEFAULT_PROGRAM, payload, embedded, args, out, err)
+}
+
+/// What the generated crate compiles in besides the payload.
+#[derive(Default)]
+struct Embedded {
+    blobs: Blobs,
+    extensions: Extensions,
 }
 
 fn run_program(
     program: &str,
     payload: &[u8],
-    blobs: Blobs,
+    embedded: Embedded,
     args: &[String],
     out: &mut dyn Write,
     err: &mut dyn Write,
@@ -115,7 +164,11 @@ fn run_program(
         return EXIT_OK;
     }
     let plan = match payload::decode(payload) {
-        Ok(plan) => Payload { blobs, ..plan },
+        Ok(plan) => Payload {
+            blobs: embedded.blobs,
+            extensions: embedded.extensions,
+            ..plan
+        },
         Err(msg) => {
             let _ = writeln!(err, "error: {msg}");
             return EXIT_USAGE;

@@ -2,6 +2,7 @@
 
 use crate::jinja::{Expr, Template};
 use crate::json::{self, Value};
+use crate::modules::Extensions;
 
 /// The only payload format this runtime understands.
 pub const SUPPORTED_FORMAT: i64 = 3;
@@ -114,6 +115,8 @@ pub struct Payload {
     pub templates: Vec<Template>,
     /// Embedded file contents; set by [`crate::run_main`] after decoding.
     pub blobs: Blobs,
+    /// Modules compiled in by plugins; set by [`crate::run_main_with_modules`].
+    pub extensions: Extensions,
     /// The document as parsed, for `--dump-plan`.
     pub raw: Value,
 }
@@ -213,6 +216,7 @@ pub fn from_value(raw: Value) -> Result<Payload, String> {
         plays,
         templates,
         blobs: Blobs::default(),
+        extensions: Extensions::default(),
         raw,
     })
 }

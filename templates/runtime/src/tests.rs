@@ -963,3 +963,122 @@ fn empty_plan_and_play_without_name() {
     assert_eq!(r.code, 0);
     assert!(r.out.starts_with(&format!("\n{}\n", banner("PLAY [a,b]"))));
 }
+
+// --- modules compiled in by plugins ---------------------------------------------------
+
+mod extension_modules {
+    use super::*;
+    use crate::modules::{params, ModuleContext, ModuleFn, Outcome};
+    use crate::run_with_modules;
+
+    /// Says `say`; reports a change unless in check mode (then it says it would).
+    fn echo(args: &Value, ctx: &ModuleContext) -> Outcome {
+        let say = match params::str_arg(args, "say") {
+            Ok(Some(text)) => text,
+            Ok(None) => return Outcome::failed("missing required arguments: say"),
+            Err(e) => return Outcome::failed(e),
+        };
+        if ctx.check_mode {
+            return Outcome::changed(format!("would say {say}"));
+        }
+        let mut out = Outcome::changed(format!("said {say} on {}", ctx.host));
+        out.extra.push(("said".to_string(), Value::str(say)));
+        out
+    }
+
+    fn quiet_debug(_: &Value, _: &ModuleContext) -> Outcome {
+        Outcome::ok("replaced by a plugin")
+    }
+
+    fn panics(_: &Value, _: &ModuleContext) -> Outcome {
+        panic!("plugin bug")
+    }
+
+    static MODULES: &[(&str, ModuleFn)] = &[
+        ("example.echo", echo),
+        ("echo", echo),
+        ("debug", quiet_debug),
+        ("example.panics", panics),
+    ];
+
+    fn run_ext(payload: &str, args: &[&str]) -> (i32, Value) {
+        let mut all: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        all.extend(["--format".to_string(), "json".to_string()]);
+        let mut out = Vec::new();
+        let mut err = Vec::new();
+        let code = run_with_modules(payload.as_bytes(), &[], MODULES, &all, &mut out, &mut err);
+        let out = String::from_utf8(out).unwrap();
+        (code, json::parse(&out).expect("one JSON document"))
+    }
+
+    #[test]
+    fn plugin_modules_run_before_the_built_ins() {
+        let payload = plan(
+            &[
+                task(
+                    "echo",
+                    "example.echo",
+                    r#"{"say": "hi"}"#,
+                    r#""register": "r""#,
+                ),
+                task("alias", "echo", r#"{"say": 7}"#, ""),
+                debug_msg("overridden", "never printed", ""),
+                debug_var("registered", "r.said"),
+            ],
+            &[],
+        );
+        let (code, report) = run_ext(&payload, &[]);
+        assert_eq!(code, 0);
+        assert_eq!(status(&report, "echo"), "changed");
+        assert_eq!(msg(&report, "echo"), "said hi on localhost");
+        assert_eq!(msg(&report, "alias"), "said 7 on localhost");
+        assert_eq!(status(&report, "overridden"), "ok");
+        assert_eq!(msg(&report, "overridden"), "replaced by a plugin");
+        assert_eq!(recap(&report), [4, 2, 0, 0, 0]);
+
+        let (code, report) = run_ext(&payload, &["--check"]);
+        assert_eq!(code, 0);
+        assert_eq!(msg(&report, "echo"), "would say hi");
+    }
+
+    #[test]
+    fn bad_arguments_and_panics_fail_the_task() {
+        let payload = plan(
+            &[task(
+                "missing",
+                "example.echo",
+                "{}",
+                r#""ignore_errors": true"#,
+            )],
+            &[],
+        );
+        let (code, report) = run_ext(&payload, &[]);
+        assert_eq!(code, 0);
+        assert_eq!(msg(&report, "missing"), "missing required arguments: say");
+
+        let payload = plan(&[task("list args", "example.echo", "[1]", "")], &[]);
+        let (code, report) = run_ext(&payload, &[]);
+        assert_eq!(code, 2);
+        assert_eq!(
+            msg(&report, "list args"),
+            "example.echo: arguments must be an object, found array"
+        );
+
+        let payload = plan(&[task("bug", "example.panics", "{}", "")], &[]);
+        let (code, report) = run_ext(&payload, &[]);
+        assert_eq!(code, 2);
+        assert_eq!(status(&report, "bug"), "failed");
+        assert_eq!(
+            msg(&report, "bug"),
+            "module 'example.panics' panicked: plugin bug"
+        );
+    }
+
+    #[test]
+    fn without_the_table_a_plugin_module_is_unknown() {
+        let payload = plan(&[task("echo", "example.echo", r#"{"say": "hi"}"#, "")], &[]);
+        let (code, report) = run_json(&payload, &[]);
+        assert_eq!(code, 2);
+        assert!(msg(&report, "echo").starts_with("unsupported module 'example.echo'"));
+    }
+}

@@ -1,4 +1,18 @@
 //! Task modules and their common result type.
+//!
+//! # Modules from plugins
+//!
+//! A plugin module is a function of type [`ModuleFn`]:
+//! `pub fn run(args: &Value, ctx: &ModuleContext) -> Outcome`. The generated plan crate
+//! compiles it in and hands a table of them to [`crate::run_main_with_modules`]; the
+//! executor looks a task's module up in that table ([`Extensions`]) before the built-in
+//! modules, so a plugin can also replace a built-in module. `args` is the task's
+//! arguments as the plugin's Python validator normalized them, with every template
+//! already rendered (always a JSON object); the readers in [`params`] convert values
+//! the way Ansible's argument specs do. A module honours [`ModuleContext::check_mode`]
+//! (report what would change, change nothing), fills [`Outcome::diff`] under
+//! [`ModuleContext::diff_mode`], and returns one of [`Outcome::ok`], [`Outcome::changed`],
+//! [`Outcome::finished`] or [`Outcome::failed`]. See docs/plugin-modules.md.
 
 pub mod assertion;
 pub mod command;
@@ -64,6 +78,7 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// An outcome with `status`, `changed` and a string `msg`; the other fields empty.
     pub fn new(status: Status, changed: bool, msg: impl Into<String>) -> Outcome {
         Outcome {
             status,
@@ -89,14 +104,23 @@ impl Outcome {
         out
     }
 
+    /// Nothing needed changing.
     pub fn ok(msg: impl Into<String>) -> Outcome {
         Outcome::new(Status::Ok, false, msg)
     }
 
+    /// Something was changed (or, in check mode, would have been).
+    pub fn changed(msg: impl Into<String>) -> Outcome {
+        Outcome::new(Status::Changed, true, msg)
+    }
+
+    /// The task failed; `msg` says why.
     pub fn failed(msg: impl Into<String>) -> Outcome {
         Outcome::new(Status::Failed, false, msg)
     }
 
+    /// The task was skipped (it reports `skipped`, and `changed_when`/`failed_when` do
+    /// not apply).
     pub fn skipped(msg: impl Into<String>) -> Outcome {
         Outcome::new(Status::Skipped, false, msg)
     }
@@ -155,9 +179,12 @@ pub type TemplateRenderer<'a> = dyn Fn(usize, &[(String, Value)]) -> Result<Stri
 
 /// What a module needs to know about the run.
 pub struct ModuleContext<'a> {
+    /// Check mode (`--check`, or the task's `check_mode:`): report what would change,
+    /// change nothing.
     pub check_mode: bool,
     /// `--diff`: modules fill [`Outcome::diff`] for what they change.
     pub diff_mode: bool,
+    /// How many `-v` the binary was given.
     pub verbosity: u32,
     /// The host's name (`inventory_hostname`).
     pub host: &'a str,
@@ -167,9 +194,11 @@ pub struct ModuleContext<'a> {
     pub evaluate: &'a dyn Fn(&str, usize) -> Result<Value, String>,
     /// Arguments that hold bare expressions (`assert`'s `that`, `debug`'s `var`).
     pub expressions: &'a [ExprArg],
+    /// Facts, gathered on first use.
     pub facts: &'a FactCache,
     /// Files embedded at build time, by SHA-256 digest.
     pub blobs: Blobs,
+    /// Renders an embedded template (the `template` module's sources).
     pub render_template: &'a TemplateRenderer<'a>,
 }
 
@@ -180,7 +209,72 @@ impl ModuleContext<'_> {
     }
 }
 
-/// Runs `module` with its normalized `args`; never panics.
+/// A module compiled into the plan crate by a plugin (see the module docs above).
+pub type ModuleFn = fn(&Value, &ModuleContext) -> Outcome;
+
+/// The plugin modules of a binary, by name: consulted before the built-in modules.
+#[derive(Clone, Copy, Default)]
+pub struct Extensions {
+    modules: &'static [(&'static str, ModuleFn)],
+}
+
+impl Extensions {
+    /// The table the generated `main.rs` builds: `(name, function)` pairs, one per name
+    /// and alias; the first entry of a name wins.
+    pub const fn new(modules: &'static [(&'static str, ModuleFn)]) -> Extensions {
+        Extensions { modules }
+    }
+
+    /// The function registered under `name`.
+    pub fn get(&self, name: &str) -> Option<ModuleFn> {
+        self.modules
+            .iter()
+            .find(|(known, _)| *known == name)
+            .map(|(_, f)| *f)
+    }
+
+    /// The registered names, in table order.
+    pub fn names(&self) -> impl Iterator<Item = &'static str> {
+        self.modules.iter().map(|(name, _)| *name)
+    }
+}
+
+impl std::fmt::Debug for Extensions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.names()).finish()
+    }
+}
+
+/// Runs `module`: a plugin module from `extensions` when one has that name, else a
+/// built-in one. A plugin module that panics fails its task with the panic's message
+/// (unless the binary was built with `panic = "abort"`).
+pub fn dispatch(
+    module: &str,
+    args: &Value,
+    ctx: &ModuleContext,
+    extensions: &Extensions,
+) -> Outcome {
+    let Some(function) = extensions.get(module) else {
+        return run(module, args, ctx);
+    };
+    if args.as_object().is_none() {
+        return Outcome::failed(format!(
+            "{module}: arguments must be an object, found {}",
+            args.type_name()
+        ));
+    }
+    let call = std::panic::AssertUnwindSafe(|| function(args, ctx));
+    std::panic::catch_unwind(call).unwrap_or_else(|panic| {
+        let why = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".to_string());
+        Outcome::failed(format!("module '{module}' panicked: {why}"))
+    })
+}
+
+/// Runs the built-in `module` with its normalized `args`; never panics.
 pub fn run(module: &str, args: &Value, ctx: &ModuleContext) -> Outcome {
     if args.as_object().is_none() {
         return Outcome::failed(format!(

@@ -1,12 +1,15 @@
 //! Readers for module arguments that may have been templates on the controller (and so
 //! can hold any JSON type here), converting as Ansible's argument spec types do and
 //! failing with Ansible's messages.
+//!
+//! Each reader returns `Ok(None)` when the key is absent or null and `Err(message)` for
+//! a value of the wrong type; plugin modules use them too (`Outcome::failed(message)`).
 
 use crate::json::Value;
 use crate::modules::Outcome;
 
 /// How Ansible's argument checks name a value's type (`<class 'list'>`).
-pub(crate) fn python_type(v: &Value) -> &'static str {
+pub fn python_type(v: &Value) -> &'static str {
     match v {
         Value::Null => "<class 'NoneType'>",
         Value::Bool(_) => "<class 'bool'>",
@@ -19,7 +22,7 @@ pub(crate) fn python_type(v: &Value) -> &'static str {
 }
 
 /// Python's `repr()` of a value (`'abc'`, `[1, 2]`).
-pub(crate) fn python_repr(v: &Value) -> String {
+pub fn python_repr(v: &Value) -> String {
     crate::jinja::Value::from_json(v)
         .repr()
         .unwrap_or_else(|_| v.to_compact())
@@ -27,7 +30,7 @@ pub(crate) fn python_repr(v: &Value) -> String {
 
 /// Ansible's `str` type: numbers and booleans converted (`True`/`False`);
 /// `None` when absent or null.
-pub(crate) fn str_arg(args: &Value, key: &str) -> Result<Option<String>, String> {
+pub fn str_arg(args: &Value, key: &str) -> Result<Option<String>, String> {
     match args.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(v) => to_str(v).map(Some).ok_or_else(|| {
@@ -51,7 +54,7 @@ fn to_str(v: &Value) -> Option<String> {
 }
 
 /// Ansible's `bool` type (`yes`, `on`, `1`, `t`, 1, 0.0, ...); `None` when absent or null.
-pub(crate) fn bool_arg(args: &Value, key: &str) -> Result<Option<bool>, String> {
+pub fn bool_arg(args: &Value, key: &str) -> Result<Option<bool>, String> {
     let invalid = |v: &Value, text: &str| {
         format!(
             "argument '{key}' is of type {} and we were unable to convert to bool: The value \
@@ -82,7 +85,7 @@ pub(crate) fn bool_arg(args: &Value, key: &str) -> Result<Option<bool>, String> 
 
 /// Ansible's `int` type: ints, booleans, and strings or floats holding a whole number;
 /// `None` when absent or null.
-pub(crate) fn int_arg(args: &Value, key: &str) -> Result<Option<i64>, String> {
+pub fn int_arg(args: &Value, key: &str) -> Result<Option<i64>, String> {
     let bad = |v: &Value| {
         format!(
             "argument '{key}' is of type {} and we were unable to convert to int: \"{}\" \
@@ -114,7 +117,7 @@ pub(crate) fn int_arg(args: &Value, key: &str) -> Result<Option<i64>, String> {
 /// Ansible's `list` of `str`: a list (elements converted as [`str_arg`] does), a number,
 /// or a comma-separated string (parts trimmed, empty parts dropped); `None` when absent
 /// or null.
-pub(crate) fn list_arg(args: &Value, key: &str) -> Result<Option<Vec<String>>, String> {
+pub fn list_arg(args: &Value, key: &str) -> Result<Option<Vec<String>>, String> {
     match args.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Str(s)) => Ok(Some(
