@@ -7,7 +7,13 @@ from pathlib import Path
 
 from .cache import BinaryCache
 from .config import CompilerConfig, TargetSpecification
-from .pipeline import CompiledBinary, CompileOptions, compile_plan, compiled_from_entry
+from .pipeline import (
+    CompiledBinary,
+    CompileOptions,
+    compile_deployment,
+    compile_plan,
+    compiled_from_entry,
+)
 from .progress import Progress
 from .workspace import clean_stale_projects
 
@@ -44,10 +50,14 @@ class BinaryCompiler:
         return compile_plan(plan, self._options(target_spec), self.config, self.progress)
 
     def compile_for_deployment(
-        self, plan: str | Path, hosts: dict[str, TargetSpecification]
+        self, plan: str | Path, hosts: dict[str, TargetSpecification] | None = None
     ) -> list[CompiledBinary]:
-        """One binary per distinct target among ``hosts`` (name → target), built in
-        parallel up to ``max_parallel_compilations``; each lists the hosts it serves."""
+        """One binary per distinct target, built in parallel up to
+        ``max_parallel_compilations``; each lists the hosts it serves. The targets come
+        from ``hosts`` (name → target) when given, else from the plan's
+        ``binary_deployments``."""
+        if hosts is None:
+            return compile_deployment(plan, CompileOptions(), self.config, self.progress)
         groups: dict[TargetSpecification, list[str]] = {}
         for host, spec in hosts.items():
             groups.setdefault(spec, []).append(host)

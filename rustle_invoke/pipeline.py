@@ -12,6 +12,7 @@ import tempfile
 import time
 import warnings
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
@@ -33,7 +34,7 @@ from .postprocess import (
 )
 from .progress import Progress
 from .runtime_source import runtime_source
-from .targets import HOST, choose_target, resolve_alias
+from .targets import TargetGroup, deployment_targets, resolve_alias
 from .toolchain import Toolchain, check_target, detect_toolchain
 
 if TYPE_CHECKING:  # validation, rendering and building are imported only when needed
@@ -221,66 +222,101 @@ def shared_target_dir(
     return config.cache_dir / "build" / toolchain.id / spec.target_triple / name
 
 
-def plan_build(plan_path: str | Path, options: CompileOptions, config: CompilerConfig) -> BuildPlan:
-    """Everything up to (not including) the build: cheap enough for every cache hit."""
+def plan_builds(
+    plan_path: str | Path, options: CompileOptions, config: CompilerConfig
+) -> list[BuildPlan]:
+    """Everything up to (not including) the builds, one per distinct target
+    (:func:`~rustle_invoke.targets.deployment_targets`): cheap enough for every cache hit."""
     loaded, payload = prepare_payload(plan_path, options.src_root, options.allow_src_outside_root)
     toolchain = detect_toolchain()
+    groups = deployment_targets(options.target, loaded.plan, toolchain.host, options.hosts)
+    builders = builder_registry()
+    steps = postprocessor_registry().chain(options.post or config.post_processors)
+    return [
+        _plan_target(loaded, payload, toolchain, group, options, config, builders, steps)
+        for group in groups
+    ]
+
+
+def _plan_target(
+    loaded: LoadedPlan,
+    payload: Payload,
+    toolchain: Toolchain,
+    group: TargetGroup,
+    options: CompileOptions,
+    config: CompilerConfig,
+    builders: BuilderRegistry,
+    post: tuple[PostProcessor, ...],
+) -> BuildPlan:
     spec = TargetSpecification(
-        target_triple=choose_target(options.target, loaded.plan, toolchain.host),
+        target_triple=group.triple,
         optimization_level=options.profile or config.default_optimization,
         target_cpu=options.target_cpu,
         features=tuple(options.features),
     )
-    builders = builder_registry()
     name = options.builder
     if name == "auto":
         name = _pm().hook.rustle_select_builder(target=spec, settings=config) or "cargo"
     builder = builders.get(name)
     project = render(loaded, payload, spec)
-    post = postprocessor_registry().chain(options.post or config.post_processors)
     check_chain(post, spec.target_triple)
     extra = [
         p for p in _pm().hook.rustle_cache_key_parts(plan=loaded, target=spec) if p is not None
     ]
-    builder_version = builder.version(os.environ)
     key = sha256_json(
         {
             "template_hash": project.template_hash,
             "runtime": project.runtime.hash,
             "spec": spec.key_parts(),
             "rustc": toolchain.version_text,
-            "builder": [builder.name, builder_version],
+            "builder": [builder.name, builder.version(builder_env(config))],
             "post": [[step.name, step.version] for step in post],
             "extra": extra,
             "rustle_invoke": __version__,
         }
     )
-    hosts = tuple(options.hosts) or tuple(loaded.plan.hosts)
-    return BuildPlan(loaded, payload, project, spec, toolchain, builder, key, hosts, post)
+    return BuildPlan(loaded, payload, project, spec, toolchain, builder, key, group.hosts, post)
+
+
+def builder_env(config: CompilerConfig) -> dict[str, str]:
+    """The environment builders are asked about, with configured tool paths in it."""
+    env = dict(os.environ)
+    if config.zigbuild_path is not None:
+        env["RUSTLE_ZIGBUILD_PATH"] = str(config.zigbuild_path)
+    return env
 
 
 def dry_run(
     plan_path: str | Path, options: CompileOptions, config: CompilerConfig
 ) -> dict[str, Any]:
     """What ``compile`` would do, as data; nothing is built or written."""
-    bp = plan_build(plan_path, options, config)
+    plans = plan_builds(plan_path, options, config)
     use_cache = config.enable_cache if options.use_cache is None else options.use_cache
-    entry = BinaryCache(config.cache_dir).peek(bp.cache_key) if use_cache else None
-    request = bp.build_request(config, Path("<temp project>") / "Cargo.toml", {}, 0)
+    cache = BinaryCache(config.cache_dir)
+    binaries = []
+    for bp in plans:
+        entry = cache.peek(bp.cache_key) if use_cache else None
+        request = bp.build_request(config, Path("<temp project>") / "Cargo.toml", {}, 0)
+        binaries.append(
+            {
+                "target_triple": bp.spec.target_triple,
+                "hosts": list(bp.hosts),
+                "optimization_level": bp.spec.optimization_level.value,
+                "builder": bp.builder.name,
+                "template_hash": bp.project.template_hash,
+                "cache_key": bp.cache_key,
+                "cache_hit": entry is not None,
+                "cached_binary": str(entry.path) if entry else None,
+                "command": bp.builder.command(request),
+                "target_dir": str(request.target_dir),
+                "post_processors": _chain_names(bp.post),
+            }
+        )
     return {
-        "plan": str(bp.loaded.path),
-        "plan_name": bp.loaded.name,
-        "target_triple": bp.spec.target_triple,
-        "optimization_level": bp.spec.optimization_level.value,
-        "builder": bp.builder.name,
-        "template_hash": bp.project.template_hash,
-        "cache_key": bp.cache_key,
-        "cache_hit": entry is not None,
-        "cached_binary": str(entry.path) if entry else None,
-        "command": bp.builder.command(request),
-        "target_dir": str(request.target_dir),
-        "modules": list(bp.payload.modules),
-        "post_processors": _chain_names(bp.post),
+        "plan": str(plans[0].loaded.path),
+        "plan_name": plans[0].loaded.name,
+        "modules": list(plans[0].payload.modules),
+        "binaries": binaries,
     }
 
 
@@ -384,7 +420,8 @@ def _input_key(
         {
             "plan": plan_digest,
             "plan_path": str(plan_path.resolve()),
-            "target": resolve_alias(options.target or HOST, toolchain.host),
+            # None: the plan's deployments choose (the plan's digest is in the key).
+            "target": resolve_alias(options.target, toolchain.host) if options.target else None,
             "profile": (options.profile or config.default_optimization).value,
             "target_cpu": options.target_cpu,
             "features": sorted(options.features),
@@ -416,17 +453,54 @@ def _cached_binary(cache: BinaryCache, key: str, progress: Progress) -> CacheEnt
     return entry
 
 
-def _fast_hit(
+def _fast_hits(
     index_key: str, config: CompilerConfig, progress: Progress
-) -> tuple[CacheEntry, dict[str, Any]] | None:
+) -> list[CompiledBinary] | None:
+    """Every binary the index remembers for these inputs, if all are still cached and
+    built by builders of the same versions; else None."""
     from .cache_index import CacheIndex
 
     record = CacheIndex(config.cache_dir).lookup(index_key)
-    if record is None:
+    if record is None or not isinstance(record.get("binaries"), list):
         return None
-    # Lock-free: entries appear and disappear by rename, so a reader never sees half of one.
-    entry = _cached_binary(BinaryCache(config.cache_dir), record["cache_key"], progress)
-    return (entry, record) if entry is not None else None
+    versions = record.get("builders", {})
+    if versions:  # cargo's identity is rustc's, already in the key; others may move alone
+        builders = builder_registry()
+        env = builder_env(config)
+        for name, version in versions.items():
+            if builders.get(name).version(env) != version:
+                return None
+    cache = BinaryCache(config.cache_dir)
+    found = []
+    for item in record["binaries"]:
+        # Lock-free: entries appear and disappear by rename, so no reader sees half of one.
+        entry = _cached_binary(cache, item["cache_key"], progress)
+        if entry is None:
+            return None
+        found.append(compiled_from_entry(entry, True, tuple(item["hosts"]), record["plan_name"]))
+    return found
+
+
+def _remember(
+    index_key: str, plans: list[BuildPlan], built: list[CompiledBinary], config: CompilerConfig
+) -> None:
+    from .cache_index import CacheIndex
+
+    env = builder_env(config)
+    CacheIndex(config.cache_dir).record(
+        index_key,
+        {
+            "binaries": [{"cache_key": b.cache_key, "hosts": list(b.hosts)} for b in built],
+            "builders": {
+                bp.builder.name: bp.builder.version(env)
+                for bp in plans
+                if bp.builder.name != "cargo"
+            },
+            "plan_name": plans[0].loaded.name,
+            # Files the plan ships (its own digest is in the key already).
+            "inputs": dict(plans[0].payload.inputs),
+        },
+    )
 
 
 def _compile_cached(
@@ -459,11 +533,10 @@ def _compile_cached(
 
 
 def _compile_uncached(
-    bp: BuildPlan, config: CompilerConfig, options: CompileOptions, progress: Progress
+    bp: BuildPlan, config: CompilerConfig, options: CompileOptions, progress: Progress, out: Path
 ) -> CompiledBinary:
     executable, seconds, build_lock, bp = _build(bp, config, options, progress)
     try:
-        out = options.out or Path.cwd() / bp.project.name
         with _finished(bp, executable, config, progress) as final:
             _install_copy(final, out)
     finally:
@@ -499,55 +572,87 @@ def compile_plan(
     config: CompilerConfig,
     progress: Progress | None = None,
 ) -> CompiledBinary:
-    """Compile a plan into a binary, from the cache when an identical one exists."""
-    from .cache_index import CacheIndex
+    """Compile a plan into one binary (see :func:`compile_deployment`); a plan whose
+    deployments need several targets is refused unless ``options.target`` picks one."""
+    binaries = compile_deployment(plan_path, options, config, progress)
+    if len(binaries) != 1:
+        raise ConfigError(
+            f"the plan needs {len(binaries)} binaries "
+            f"({', '.join(b.target_triple for b in binaries)})",
+            hint="pass a target to build one of them",
+        )
+    return binaries[0]
 
+
+def compile_deployment(
+    plan_path: str | Path,
+    options: CompileOptions,
+    config: CompilerConfig,
+    progress: Progress | None = None,
+) -> list[CompiledBinary]:
+    """Compile a plan into one binary per distinct target of its deployments (or the one
+    ``options.target`` names), each listing the hosts it serves; from the cache when an
+    identical binary exists. Builds for different targets run in parallel, up to
+    ``config.max_parallel_compilations``."""
     progress = progress or Progress(quiet=True)
     started = time.monotonic()
     plan_path = Path(plan_path)
     use_cache = config.enable_cache if options.use_cache is None else options.use_cache
-    if not use_cache:
-        result = _compile_uncached(
-            plan_build(plan_path, options, config), config, options, progress
-        )
-    else:
+    index_key = None
+    results: list[CompiledBinary] | None = None
+    if use_cache:
         try:
-            plan_digest: str | None = sha256_file(plan_path)
+            index_key = _input_key(plan_path, sha256_file(plan_path), options, config)
         except OSError:
-            plan_digest = None  # load_plan reports it, with the path
-        index_key = _input_key(plan_path, plan_digest, options, config) if plan_digest else None
-        fast = _fast_hit(index_key, config, progress) if index_key else None
-        if fast is not None:
-            entry, record = fast
-            result = compiled_from_entry(entry, True, tuple(record["hosts"]), record["plan_name"])
-        else:
-            bp = plan_build(plan_path, options, config)
-            entry, hit = _compile_cached(bp, config, options, progress)
-            result = compiled_from_entry(entry, hit, bp.hosts, bp.loaded.name)
-            if index_key:
-                CacheIndex(config.cache_dir).record(
-                    index_key,
-                    {
-                        "cache_key": entry.key,
-                        "plan_name": bp.loaded.name,
-                        "hosts": list(bp.hosts),
-                        # Files the plan ships (its own digest is in the key already).
-                        "inputs": dict(bp.payload.inputs),
-                    },
-                )
-        if options.out is not None:
-            _install_copy(entry.path, options.out)
-            result = replace(result, binary_path=options.out.resolve())
-    if not result.cache_hit:
-        _pm().hook.rustle_artifact_ready(artifact=result)
+            pass  # load_plan reports it, with the path
+        results = _fast_hits(index_key, config, progress) if index_key else None
+    if results is None:
+        plans = plan_builds(plan_path, options, config)
+        if options.out is not None and len(plans) > 1:
+            raise ConfigError(
+                f"--out takes one binary, and this plan needs {len(plans)} "
+                f"({', '.join(bp.spec.target_triple for bp in plans)})",
+                hint="pass --target to build one of them",
+            )
+        results = _build_all(plans, config, options, progress, use_cache)
+        if index_key:
+            _remember(index_key, plans, results, config)
+    if use_cache and options.out is not None:
+        _install_copy(results[0].binary_path, options.out)
+        results = [replace(results[0], binary_path=options.out.resolve())]
     elapsed = time.monotonic() - started
-    what = "cache hit" if result.cache_hit else "built"
-    progress.info(
-        f"{what}: {result.plan_name} → {result.binary_path} "
-        f"({_human(result.size)}, {result.target_triple}, {result.optimization_level.value}, "
-        f"{elapsed:.2f} s)"
-    )
-    return result
+    for result in results:
+        if not result.cache_hit:
+            _pm().hook.rustle_artifact_ready(artifact=result)
+        what = "cache hit" if result.cache_hit else "built"
+        progress.info(
+            f"{what}: {result.plan_name} → {result.binary_path} ({_human(result.size)}, "
+            f"{result.target_triple}, {result.optimization_level.value}, {elapsed:.2f} s)"
+        )
+    return results
+
+
+def _build_all(
+    plans: list[BuildPlan],
+    config: CompilerConfig,
+    options: CompileOptions,
+    progress: Progress,
+    use_cache: bool,
+) -> list[CompiledBinary]:
+    def one(bp: BuildPlan) -> CompiledBinary:
+        if not use_cache:
+            name = bp.project.name
+            if len(plans) > 1:
+                name += f"-{bp.spec.target_triple}"
+            return _compile_uncached(bp, config, options, progress, options.out or Path(name))
+        entry, hit = _compile_cached(bp, config, options, progress)
+        return compiled_from_entry(entry, hit, bp.hosts, bp.loaded.name)
+
+    if len(plans) == 1:
+        return [one(plans[0])]
+    workers = max(1, min(config.max_parallel_compilations, len(plans)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="build") as pool:
+        return list(pool.map(one, plans))
 
 
 def compiled_from_entry(
@@ -627,6 +732,22 @@ def run_binary(
         timeout=timeout,
         on_stdout_line=(lambda line: print(line, flush=True)) if stream else None,
     )
+
+
+def run_artifact(
+    binary: CompiledBinary,
+    args: list[str],
+    config: CompilerConfig,
+    *,
+    timeout: float | None = None,
+    stream: bool = False,
+) -> process.ProcessResult:
+    """Run a compiled binary: through the first plugin whose ``rustle_run_artifact``
+    takes it (an emulator, a remote runner), else here with :func:`run_binary`."""
+    result = _pm().hook.rustle_run_artifact(artifact=binary, argv=list(args), settings=config)
+    if result is not None:
+        return result
+    return run_binary(binary.binary_path, args, timeout=timeout, stream=stream)
 
 
 def clean(config: CompilerConfig, *, everything: bool = False) -> dict[str, Any]:

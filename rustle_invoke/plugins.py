@@ -10,9 +10,10 @@ from __future__ import annotations
 import importlib
 import os
 import warnings
+from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import EntryPoint, entry_points
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pluggy and the built-ins load with the manager, not with this module
     import pluggy
@@ -29,6 +30,19 @@ BUILTIN_PLUGINS = (
 
 class PluginLoadWarning(UserWarning):
     """A plugin could not be loaded and was skipped."""
+
+
+@dataclass(frozen=True)
+class LoadFailure:
+    """An entry point that failed to load, and why."""
+
+    name: str
+    value: str
+    error: str
+
+
+# Entry points the last created manager could not load (the ``plugins`` task lists them).
+load_failures: list[LoadFailure] = []
 
 
 def _truthy(value: str | None) -> bool:
@@ -51,9 +65,14 @@ def create_plugin_manager(*, autoload: bool | None = None) -> pluggy.PluginManag
     return pm
 
 
+def autoload_disabled() -> bool:
+    """``RUSTLE_DISABLE_PLUGIN_AUTOLOAD`` is on: no entry point is loaded."""
+    return _truthy(os.environ.get("RUSTLE_DISABLE_PLUGIN_AUTOLOAD"))
+
+
 def enabled_entry_points() -> list[EntryPoint]:
     """The plugin entry points that the environment switches leave on."""
-    if _truthy(os.environ.get("RUSTLE_DISABLE_PLUGIN_AUTOLOAD")):
+    if autoload_disabled():
         return []
     disabled = {
         name.strip()
@@ -64,6 +83,7 @@ def enabled_entry_points() -> list[EntryPoint]:
 
 
 def _load_entry_points(pm: pluggy.PluginManager) -> None:
+    load_failures.clear()
     for ep in enabled_entry_points():
         if pm.get_plugin(ep.name) is not None:
             continue
@@ -71,9 +91,10 @@ def _load_entry_points(pm: pluggy.PluginManager) -> None:
             plugin = ep.load()
             pm.register(plugin, name=ep.name)
         except Exception as exc:  # a broken plugin must not take the others down
+            error = f"{type(exc).__name__}: {exc}"
+            load_failures.append(LoadFailure(ep.name, ep.value, error))
             warnings.warn(
-                f"rustle-invoke plugin {ep.name!r} ({ep.value}) failed to load: "
-                f"{type(exc).__name__}: {exc}",
+                f"rustle-invoke plugin {ep.name!r} ({ep.value}) failed to load: {error}",
                 PluginLoadWarning,
                 stacklevel=2,
             )
@@ -85,8 +106,12 @@ def plugin_identity() -> list[str]:
     process (when the manager already exists)."""
     names: list[str] = []
     for ep in enabled_entry_points():
-        version = ep.dist.version if ep.dist is not None else "?"
-        names.append(f"{ep.name}={ep.value}@{version}")
+        if ep.dist is None:
+            names.append(f"{ep.name}={ep.value}")
+            continue
+        # Where it is installed too: the same version installed twice may ship other files.
+        where = ep.dist.locate_file("")
+        names.append(f"{ep.name}={ep.value}@{ep.dist.version}:{where}")
     if plugin_manager.cache_info().currsize:
         known = {ep.name for ep in enabled_entry_points()} | set(BUILTIN_PLUGINS)
         names += [n for n, _ in plugin_manager().list_name_plugin() if n not in known]
@@ -97,3 +122,53 @@ def plugin_identity() -> list[str]:
 def plugin_manager() -> pluggy.PluginManager:
     """The process-wide manager, created on first use."""
     return create_plugin_manager()
+
+
+def describe_plugins(pm: pluggy.PluginManager) -> list[dict[str, Any]]:
+    """Every registered plugin: where it comes from, its version, the hooks it implements
+    and what its registration hooks add (builders, post-processors, modules)."""
+    from . import __version__
+
+    entry_points_by_name = {ep.name: ep for ep in enabled_entry_points()}
+    described = []
+    for name, plugin in pm.list_name_plugin():
+        ep = entry_points_by_name.get(name)
+        version: str | None
+        if name in BUILTIN_PLUGINS:
+            origin, version = "built-in", __version__
+        elif ep is not None:
+            origin = f"entry point {ep.value}"
+            version = ep.dist.version if ep.dist is not None else None
+        else:
+            origin, version = "registered in this process", getattr(plugin, "__version__", None)
+        described.append(
+            {
+                "name": name,
+                "origin": origin,
+                "version": version,
+                "hooks": sorted(caller.name for caller in pm.get_hookcallers(plugin) or ()),
+                "provides": _provided(pm, plugin),
+            }
+        )
+    return described
+
+
+def _provided(pm: pluggy.PluginManager, plugin: object) -> dict[str, list[str]]:
+    """Run this plugin's registration hooks alone, into fresh registries."""
+    from .builders import BuilderRegistry
+    from .modules import ModuleRegistry
+    from .postprocess import PostProcessorRegistry
+
+    registries: dict[str, Any] = {
+        "rustle_register_builders": BuilderRegistry(),
+        "rustle_register_postprocessors": PostProcessorRegistry(),
+        "rustle_register_modules": ModuleRegistry(),
+    }
+    provided: dict[str, list[str]] = {}
+    for hook_name, registry in registries.items():
+        for impl in getattr(pm.hook, hook_name).get_hookimpls():
+            if impl.plugin is plugin:
+                impl.function(registry=registry)
+                kind = hook_name.removeprefix("rustle_register_")
+                provided[kind] = sorted({item.name for item in registry})
+    return provided

@@ -1,10 +1,11 @@
 """Which target triple a compile is for: aliases, and a plan's compilation requirements.
 
 ``--target`` takes a triple or a short alias (``macos-arm64``, ``linux-x64-musl``, ``host``
-...). Without it, a plan whose ``binary_deployments`` all state the same
-``compilation_requirements`` (``target_arch``, ``target_os``, ``static_linking``) is built for
-the triple they describe; otherwise for this machine. Whether rustc knows the triple and has
-its standard library is checked later, by :func:`rustle_invoke.toolchain.check_target`.
+...). Without it, each of a plan's ``binary_deployments`` is built for the triple its
+``compilation_requirements`` (``target_arch``, ``target_os``, ``static_linking``) describe,
+one binary per distinct triple; a plan without them is built for this machine. Whether
+rustc knows a triple and has its standard library is checked later, by
+:func:`rustle_invoke.toolchain.check_target`.
 
 Two names only cargo-zigbuild understands are accepted too: a ``-linux-gnu`` triple with a
 glibc version suffix (``x86_64-unknown-linux-gnu.2.17``: link against that glibc) and
@@ -15,6 +16,8 @@ glibc version suffix (``x86_64-unknown-linux-gnu.2.17``: link against that glibc
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .errors import ConfigError, UnsupportedTarget
@@ -158,18 +161,56 @@ def triple_for(requirements: CompilationRequirements) -> str:
     return f"{arch}-unknown-linux-{libc}"
 
 
-def choose_target(requested: str | None, plan: ExecutionPlan, host: str) -> str:
-    """``--target`` (resolved), else the triple the deployments require, else ``host``."""
+@dataclass(frozen=True)
+class TargetGroup:
+    """One binary to build: its triple and the hosts it serves."""
+
+    triple: str
+    hosts: tuple[str, ...]
+
+
+def deployment_targets(
+    requested: str | None, plan: ExecutionPlan, host: str, hosts: Sequence[str] = ()
+) -> list[TargetGroup]:
+    """The binaries a compile builds, one per distinct target (the spec's
+    compile_for_deployment).
+
+    With ``--target`` one binary serves every host (``hosts``, else the plan's). Without
+    it, each binary deployment's ``compilation_requirements`` choose the target of its
+    ``target_hosts`` (this machine's when it has none), and deployments with the same
+    target share a binary. ``hosts`` narrows the deployments' hosts; a plan without
+    deployments gets one binary for this machine.
+    """
+    wanted = tuple(dict.fromkeys(hosts))
     if requested:
-        return resolve_alias(requested, host)
-    wanted = {
-        triple_for(d.compilation_requirements)
-        for d in plan.binary_deployments
-        if d.compilation_requirements is not None
-    }
-    if len(wanted) > 1:
+        return [TargetGroup(resolve_alias(requested, host), wanted or tuple(plan.hosts))]
+    if not plan.binary_deployments:
+        return [TargetGroup(host, wanted or tuple(plan.hosts))]
+    groups: dict[str, list[str]] = {}
+    target_of: dict[str, str] = {}
+    for deployment in plan.binary_deployments:
+        requirements = deployment.compilation_requirements
+        triple = triple_for(requirements) if requirements is not None else host
+        members = groups.setdefault(triple, [])
+        for name in deployment.target_hosts:
+            if wanted and name not in wanted:
+                continue
+            if target_of.setdefault(name, triple) != triple:
+                raise ConfigError(
+                    f"host {name!r} is in binary deployments for two targets "
+                    f"({target_of[name]} and {triple})",
+                    hint="pass --target to build one binary for every host",
+                )
+            if name not in members:
+                members.append(name)
+    missing = [name for name in wanted if name not in target_of]
+    if missing:
         raise ConfigError(
-            f"the plan's deployments need different targets ({', '.join(sorted(wanted))})",
-            hint="pass --target to build one of them",
+            f"--hosts names {', '.join(missing)}, which no binary deployment of the plan serves",
+            hint="pass --target to build a binary for them anyway",
         )
-    return wanted.pop() if wanted else host
+    return [
+        TargetGroup(triple, tuple(members))
+        for triple, members in groups.items()
+        if members or not wanted
+    ]

@@ -155,8 +155,8 @@ def _compile_options(**kw: Any) -> Any:
 @task(
     help={
         "plan": "the rustle-plan JSON file",
-        "target": "target triple or alias (linux-x64, linux-arm64-musl, macos-arm64, host ...; "
-        "default: what the plan's compilation_requirements name, else this machine)",
+        "target": "target triple or alias (linux-x64, linux-arm64-musl, macos-arm64, host ...); "
+        "default: one binary per target the plan's binary_deployments name, else this machine",
         "profile": "debug | release | release-debuginfo | min-size",
         "builder": "auto (zigbuild where the target needs zig, else cargo) | cargo | zigbuild "
         "| a plugin's builder",
@@ -165,8 +165,8 @@ def _compile_options(**kw: Any) -> Any:
         "timeout": "seconds before the build is killed (default 300)",
         "target_cpu": "rustc -C target-cpu",
         "features": "cargo features, comma-separated",
-        "post": "post-processors to run, comma-separated",
-        "hosts": "hosts this binary is for (listed in the JSON)",
+        "post": "post-processors to run, comma-separated (signing ones run last)",
+        "hosts": "build for these hosts only (each binary lists its hosts in the JSON)",
         "dry_run": "show what would be built, build nothing",
         "keep": "keep the temporary project (for debugging)",
         "src_root": "folder that relative copy/template sources resolve against "
@@ -207,16 +207,23 @@ def compile(
         report = pipeline.dry_run(plan, options, config)
         if json:
             _emit(report)
-        else:
-            for key, value in report.items():
-                shown = " ".join(value) if key == "command" else value
-                print(f"{key}: {shown}")
+            return
+        print(f"plan: {report['plan']} ({report['plan_name']})")
+        print(f"modules: {', '.join(report['modules'])}")
+        for binary in report["binaries"]:
+            print(f"binary for {binary['target_triple']}:")
+            for key, value in binary.items():
+                if key == "command" or isinstance(value, list):
+                    value = " ".join(value)
+                print(f"    {key}: {value}")
         return
-    binary = pipeline.compile_plan(plan, options, config, _progress())
+    binaries = pipeline.compile_deployment(plan, options, config, _progress())
     if json:
-        _emit({"binaries": [binary.to_json()]})
+        _emit({"binaries": [binary.to_json() for binary in binaries]})
     else:
-        print(binary.binary_path)
+        for binary in binaries:
+            hosts = f"  ({', '.join(binary.hosts)})" if len(binaries) > 1 else ""
+            print(f"{binary.binary_path}{hosts}")
 
 
 @task(
@@ -334,8 +341,8 @@ def localhost_test(
     argv += ["-v"] if verbose else []
     argv += ["--tags", tags] if tags else []
     argv += ["--skip-tags", skip_tags] if skip_tags else []
-    result = pipeline.run_binary(
-        binary.binary_path, argv, timeout=_positive(timeout, "--timeout"), stream=not json
+    result = pipeline.run_artifact(
+        binary, argv, config, timeout=_positive(timeout, "--timeout"), stream=not json
     )
     if result.stderr:
         sys.stderr.write(result.stderr)
@@ -374,7 +381,35 @@ def clean(c, all=False, json=False):
         )
 
 
-ns = Collection(render, compile, cache_task, localhost_test, clean)
+@task(help={"json": "print one JSON document"})
+@cli_errors
+def plugins(c, json=False):
+    """List the loaded plugins: versions, hooks, and the builders, post-processors and
+    modules each one adds; plugins that failed to load are named too."""
+    from . import plugins as plugin_loading
+
+    pm = plugin_loading.plugin_manager()
+    report = {
+        "autoload": not plugin_loading.autoload_disabled(),
+        "plugins": plugin_loading.describe_plugins(pm),
+        "failed": [vars(f) for f in plugin_loading.load_failures],
+    }
+    if json:
+        _emit(report)
+        return
+    for item in report["plugins"]:
+        version = f" {item['version']}" if item["version"] else ""
+        print(f"{item['name']}{version} ({item['origin']})")
+        print(f"    hooks: {', '.join(item['hooks']) or 'none'}")
+        for kind, names in item["provides"].items():
+            print(f"    {kind.replace('postprocessors', 'post-processors')}: {', '.join(names)}")
+    for failure in report["failed"]:
+        print(f"{failure['name']} FAILED TO LOAD ({failure['value']}): {failure['error']}")
+    if not report["autoload"]:
+        print("(entry points are off: RUSTLE_DISABLE_PLUGIN_AUTOLOAD is set)")
+
+
+ns = Collection(render, compile, cache_task, localhost_test, clean, plugins)
 ns.configure({"rustle": {}})
 
 program = Program(namespace=ns, version=__version__, name="rustle-invoke", binary="rustle-invoke")

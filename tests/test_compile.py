@@ -296,7 +296,9 @@ def test_unknown_target_suggests_the_nearest(tmp_path: Path, hostile_plan: Path)
 
 def test_dry_run_builds_nothing(tmp_path: Path) -> None:
     plan = write_plan(tmp_path / "p.json", [task("t_0", "debug", {"msg": "dry"})])
-    report = cli_json("compile", "--plan", str(plan), "--dry-run", "--profile", "min-size")
+    document = cli_json("compile", "--plan", str(plan), "--dry-run", "--profile", "min-size")
+    assert document["plan_name"] == "test play" and document["modules"] == ["debug"]
+    (report,) = document["binaries"]
     assert report["cache_hit"] is False
     assert report["command"][:2] == ["cargo", "build"]
     assert "--message-format=json-render-diagnostics" in report["command"]
@@ -470,7 +472,7 @@ def test_invoke_config_env_and_flag_precedence(tmp_path: Path) -> None:
     flagged = cli_json(
         "-f", str(config), "compile", "--plan", str(plan), "--dry-run", "--profile", "release"
     )
-    assert flagged["optimization_level"] == "release"  # the flag beats both
+    assert flagged["binaries"][0]["optimization_level"] == "release"  # the flag beats both
 
 
 def test_cache_and_clean_tasks(tmp_path: Path, rustle_dirs: dict) -> None:

@@ -52,7 +52,7 @@ def test_switches_turn_entry_points_off(fake_site: Path, monkeypatch: pytest.Mon
     monkeypatch.setenv("RUSTLE_DISABLED_PLUGINS", "broken")
     pm = create_plugin_manager()
     assert pm.get_plugin("good") is not None
-    assert plugin_identity() == ["good=good_rustle_plugin@1.2.3"]
+    assert plugin_identity() == [f"good=good_rustle_plugin@1.2.3:{fake_site}"]
     monkeypatch.setenv("RUSTLE_DISABLE_PLUGIN_AUTOLOAD", "1")
     assert create_plugin_manager().get_plugin("good") is None
     assert plugin_identity() == []

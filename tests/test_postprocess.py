@@ -154,7 +154,7 @@ def test_a_failing_step_leaves_no_cache_entry_and_no_temp_project(
     assert result.returncode == 4
     assert "post-processor 'upx' failed" in result.stderr
     assert "simulated failure" in result.stderr
-    assert not (rustle_dirs["cache"] / "binaries" / dry["cache_key"]).exists()
+    assert not (rustle_dirs["cache"] / "binaries" / dry["binaries"][0]["cache_key"]).exists()
     leftovers = [p for p in projects_root(rustle_dirs["temp"]).iterdir() if p.is_dir()]
     assert leftovers == []
 

@@ -96,12 +96,12 @@ def test_the_cache_key_differs_from_the_plain_cargo_build(old_glibc) -> None:
     again = cli_json(
         "compile", "--plan", str(plan), "--target", OLD_GLIBC, "--builder", "zigbuild",
         "--profile", "debug", "--dry-run",
-    )  # fmt: skip
+    )["binaries"][0]  # fmt: skip
     assert again["target_triple"] == OLD_GLIBC and again["builder"] == "zigbuild"
     assert again["target_dir"].endswith(f"/{OLD_GLIBC}/debug-zigbuild")
     plain = cli_json(
         "compile", "--plan", str(plan), "--builder", "cargo", "--profile", "debug", "--dry-run"
-    )
+    )["binaries"][0]
     assert plain["target_triple"] == HOST and plain["builder"] == "cargo"
     # (Compared between dry runs: the runtime sources may change while the suite runs.)
     assert plain["template_hash"] == again["template_hash"]
@@ -122,7 +122,7 @@ def test_auto_picks_zigbuild_for_a_glibc_suffix(old_glibc, tmp_path: Path) -> No
     assert _newest_glibc(out) <= (2, 17)
     # The host itself stays with cargo.
     host = cli_json("compile", "--plan", str(plan), "--profile", "debug", "--dry-run")
-    assert host["builder"] == "cargo"
+    assert host["binaries"][0]["builder"] == "cargo"
 
 
 def test_two_zig_builds_for_one_target_at_once(old_glibc, tmp_path: Path) -> None:
@@ -164,7 +164,7 @@ def test_dry_run_for_universal2_shows_the_cargo_zigbuild_command(tmp_path: Path)
     plan = _plan(tmp_path, "fat binary")
     dry = cli_json(
         "compile", "--plan", str(plan), "--target", "universal2-apple-darwin", "--dry-run"
-    )
+    )["binaries"][0]
     assert dry["builder"] == "zigbuild"
     assert Path(dry["command"][0]).name == "cargo-zigbuild"
     assert dry["command"][1] == "zigbuild"
