@@ -3,8 +3,8 @@
 Computing the full cache key means validating the plan and rendering the
 project. When the very same inputs (plan bytes, options, runtime, toolchain,
 plugins) were compiled before, ``<cache>/index/<input key>.json`` remembers the
-resulting cache key, so a hit costs a few hashes and one verification of the
-cached binary. Every input file recorded there is re-hashed on lookup, so a
+resulting cache keys (one per binary), so a hit costs a few hashes and one
+verification per cached binary. Every input file recorded there is re-hashed on lookup, so a
 changed file is never served from the index.
 """
 
