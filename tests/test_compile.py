@@ -524,7 +524,7 @@ def test_keep_leaves_the_project_and_clean_all_drops_build_dirs(
         (("--profile", "turbo"), "unknown profile 'turbo'"),
         (("--builder", "zig"), "unknown builder 'zig'"),
         (("--features", "x"), "unknown feature(s) x"),
-        (("--post", "upx"), "unknown post-processor(s): upx"),
+        (("--post", "strip"), "unknown post-processor 'strip' (installed: codesign, upx)"),
     ],
 )
 def test_bad_flags_are_one_clear_error(tmp_path: Path, args: tuple, message: str) -> None:

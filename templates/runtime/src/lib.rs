@@ -113,11 +113,7 @@ pub fn run_with_files(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> i32 {
-    let embedded = Embedded {
-        blobs: Blobs::new(files),
-        extensions: Extensions::default(),
-    };
-    run_program(DEFAULT_PROGRAM, payload, embedded, args, out, err)
+    run_with_modules(payload, files, &[], args, out, err)
 }
 
 /// Like [`run_with_files`] with plugin modules (see [`run_main_with_modules`]).
