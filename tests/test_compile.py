@@ -419,6 +419,11 @@ def test_binary_compiler_api(tmp_path: Path) -> None:
     cached = compiler.check_cache(binaries[0].template_hash, spec)
     assert cached is not None and cached.checksum == binaries[0].checksum
     assert compiler.check_cache("0" * 64, spec) is None
+    # Without a host map the plan's deployments choose (here: one, for this machine).
+    (planned,) = BinaryCompiler(
+        CompilerConfig.resolve({"profile": "debug"})
+    ).compile_for_deployment(plan)
+    assert planned.hosts == ("localhost",) and planned.target_triple == spec.target_triple
 
 
 def test_parallel_compiles_of_one_plan_build_it_once(tmp_path: Path) -> None:

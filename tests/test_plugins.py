@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import cli, cli_json
 
 from rustle_invoke.plugins import PluginLoadWarning, create_plugin_manager, plugin_identity
 
@@ -70,3 +71,22 @@ def test_a_misspelt_hook_fails_loudly() -> None:
     pm.register(Typo())
     with pytest.raises(Exception, match="unknown hook 'rustle_register_builder'"):
         pm.check_pending()
+
+
+def test_the_plugins_task_lists_plugins_and_names_the_broken_one(fake_site: Path) -> None:
+    env = {"PYTHONPATH": str(fake_site), "RUSTLE_DISABLE_PLUGIN_AUTOLOAD": "0"}
+    report = cli_json("plugins", env=env)
+    listed = {item["name"]: item for item in report["plugins"]}
+    assert report["autoload"] is True
+    assert listed["good"]["origin"] == "entry point good_rustle_plugin"
+    assert listed["good"]["version"] == "1.2.3"
+    assert listed["good"]["hooks"] == ["rustle_cache_key_parts"]
+    assert listed["rustle_invoke.builders.cargo"]["provides"] == {"builders": ["cargo"]}
+    assert [f["name"] for f in report["failed"]] == ["broken"]
+    assert "ImportError: missing dependency" in report["failed"][0]["error"]
+    text = cli("plugins", env=env)
+    assert text.returncode == 0
+    assert "broken FAILED TO LOAD (broken_rustle_plugin): ImportError" in text.stdout
+    assert "post-processors: codesign, upx" in text.stdout
+    off = cli_json("plugins", env={**env, "RUSTLE_DISABLE_PLUGIN_AUTOLOAD": "1"})
+    assert off["autoload"] is False and "good" not in {p["name"] for p in off["plugins"]}
