@@ -168,7 +168,8 @@ def _provided(pm: pluggy.PluginManager, plugin: object) -> dict[str, list[str]]:
     for hook_name, registry in registries.items():
         for impl in getattr(pm.hook, hook_name).get_hookimpls():
             if impl.plugin is plugin:
-                impl.function(registry=registry)
+                # As pluggy calls it: only the arguments the implementation names.
+                impl.function(**{name: registry for name in impl.argnames})
                 kind = hook_name.removeprefix("rustle_register_")
                 provided[kind] = sorted({item.name for item in registry})
     return provided

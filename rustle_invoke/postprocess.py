@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from .errors import ConfigError
+from .errors import ConfigError, PostProcessingFailed
 
 
 @dataclass(frozen=True)
@@ -102,8 +102,6 @@ def check_chain(chain: Iterable[PostProcessor], target: str) -> None:
 
 def run_chain(chain: Iterable[PostProcessor], artifact: Artifact) -> None:
     """Run the steps in order on ``artifact``; the file must still exist after each."""
-    from .errors import PostProcessingFailed
-
     for step in chain:
         step.process(artifact)
         if not artifact.path.is_file():

@@ -44,6 +44,7 @@ use std::fmt;
 use std::rc::Rc;
 
 pub use looping::LoopRef;
+pub(crate) use value::write_str_repr;
 pub use value::{Dict, Undefined, Value, ViewKind};
 
 /// Python's `json.dumps(v, sort_keys=True, indent=indent, separators=(',', ': '))` of JSON
