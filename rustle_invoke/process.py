@@ -64,12 +64,14 @@ def run(
     stdin_text: str | None = None,
     on_stdout_line: Callable[[str], None] | None = None,
     on_stderr_line: Callable[[str], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
 ) -> ProcessResult:
     """Run ``argv`` to completion and return its result; never raises on exit codes.
 
     ``timeout`` is in seconds: past it the process group gets SIGKILL and the
     result has ``timed_out=True``. A program that cannot be started raises
-    :class:`ToolchainMissing` naming it.
+    :class:`ToolchainMissing` naming it. ``on_start`` gets the pid (which is also
+    the process group id) as soon as the process runs, for callers that signal it.
     """
     args = [os.fspath(a) for a in argv]
     started = time.monotonic()
@@ -99,6 +101,8 @@ def run(
     ]
     for pump in pumps:
         pump.start()
+    if on_start is not None:
+        on_start(proc.pid)
     if stdin_text is not None and proc.stdin is not None:
         try:
             proc.stdin.write(stdin_text)
