@@ -22,7 +22,7 @@ def is_apple(target: str) -> bool:
 def _tool_version(tool: str) -> str:
     """The first line ``tool --version`` prints (empty when it cannot run)."""
     try:
-        result = process.run([tool, "--version"], timeout=60)
+        result = process.run([tool, "--version"], timeout=60, supervised=False)
     except ToolchainMissing:
         return ""
     lines = (result.stdout or result.stderr).strip().splitlines()

@@ -5,9 +5,13 @@ Layout under ``<cache_dir>/binaries``::
     <key>/binary        the executable
     <key>/entry.json    its metadata: size, sha256, target, profile, plan, ...
     <key>.lock          the lock for that key (beside the entry, never inside)
+    .put-<key>-*        an entry being written (under the key's lock)
+    .evicted-*          an entry being deleted
 
 An entry appears atomically (written in a temp folder, then renamed), is
 verified (size and sha256) on every hit, and a bad one is evicted, never served.
+A process killed half-way leaves only dot-folders, which readers never look at
+and :meth:`BinaryCache.sweep` removes.
 """
 
 from __future__ import annotations
@@ -23,13 +27,15 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import CacheCorruption, CacheError, LockTimeout
+from .errors import CacheCorruption, CacheError
 from .hashing import sha256_file
 from .locks import hold, try_hold
 
 BINARY_FILE = "binary"
 ENTRY_FILE = "entry.json"
 LOCK_TIMEOUT = 1800
+PUT_PREFIX = ".put-"
+EVICTED_PREFIX = ".evicted-"
 
 
 class CacheWarning(UserWarning):
@@ -61,8 +67,34 @@ class CacheEntry:
 
 
 def private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) readable by this user only: plans may embed secrets."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """``path`` as a folder only this user can enter (plans may embed secrets).
+
+    Every folder created on the way gets mode 0700 (``mkdir(parents=True)`` would give
+    the parents the umask's mode), and an existing ``path`` of ours that others can
+    enter is closed."""
+    missing: list[Path] = []
+    probe = path
+    while not probe.is_dir():
+        missing.append(probe)
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:
+            if not folder.is_dir():
+                raise
+    if not missing:
+        info = path.stat()
+        if info.st_uid != os.getuid():
+            raise CacheError(
+                f"{path} belongs to another user; rustle-invoke keeps plans and binaries "
+                "only in folders of its own",
+                hint="point RUSTLE_CACHE_DIR / RUSTLE_COMPILE_TEMP_DIR at a folder you own",
+            )
+        if info.st_mode & 0o077:
+            path.chmod(0o700)
     return path
 
 
@@ -133,16 +165,27 @@ class BinaryCache:
         except CacheCorruption:
             return None
 
-    def get(self, key: str) -> CacheEntry | None:
-        """A verified entry, or None; a corrupt entry is evicted with a warning."""
+    def get(self, key: str, *, locked: bool = False) -> CacheEntry | None:
+        """A verified entry, or None; a corrupt entry is evicted with a warning.
+
+        ``locked``: the caller holds the key's lock. Without it the eviction takes the
+        lock and looks again, so an entry a build has just replaced is not thrown away."""
         try:
             entry = self._read(key)
             if entry is None:
                 return None
             self.verify(entry)
         except CacheCorruption as exc:
+            if locked:
+                self.evict(key)
+            else:
+                lock = self.lock(key)
+                try:
+                    if self.peek(key) is None:
+                        self.evict(key)
+                finally:
+                    lock.release()
             warnings.warn(f"{exc}; evicted, it will be rebuilt", CacheWarning, stacklevel=2)
-            self.evict(key)
             return None
         try:
             os.utime(self._entry_dir(key) / ENTRY_FILE)  # last use, for --prune --max-age
@@ -153,7 +196,7 @@ class BinaryCache:
     def put(self, key: str, binary: Path, meta: dict[str, Any]) -> CacheEntry:
         """Copy ``binary`` in as ``key``, atomically; call with :meth:`lock` held."""
         private_dir(self.root)
-        staging = Path(tempfile.mkdtemp(prefix=f".{key[:16]}-", dir=self.root))
+        staging = Path(tempfile.mkdtemp(prefix=f"{PUT_PREFIX}{key}-", dir=self.root))
         try:
             shutil.copy2(binary, staging / BINARY_FILE)
             os.chmod(staging / BINARY_FILE, 0o700)
@@ -179,7 +222,7 @@ class BinaryCache:
         folder = self._entry_dir(key)
         if not folder.exists():
             return
-        doomed = self.root / f".evicted-{key[:16]}-{os.getpid()}-{time.monotonic_ns()}"
+        doomed = self.root / f"{EVICTED_PREFIX}{key[:16]}-{os.getpid()}-{time.monotonic_ns()}"
         try:
             os.replace(folder, doomed)
         except FileNotFoundError:
@@ -206,15 +249,17 @@ class BinaryCache:
                 found.append(entry)
         return found
 
-    def verify_all(self) -> tuple[list[CacheEntry], list[str]]:
-        """(good entries, keys of bad ones, which are evicted)."""
+    def verify_all(self) -> tuple[list[CacheEntry], list[str], list[str]]:
+        """(good entries, keys of bad ones, which are evicted, keys a build holds now)."""
         good: list[CacheEntry] = []
         bad: list[str] = []
+        busy: list[str] = []
         for item in self.entries():
             key = item if isinstance(item, str) else item.key
             with try_hold(self.lock_path(key)) as free:
                 if not free:
-                    raise LockTimeout(f"cache entry {key} is locked by a running build")
+                    busy.append(key)  # a build is replacing it right now
+                    continue
                 try:
                     if isinstance(item, str):
                         raise CacheCorruption(f"cache entry {key} has unreadable metadata")
@@ -223,7 +268,26 @@ class BinaryCache:
                 except CacheCorruption:
                     self.evict(key)
                     bad.append(key)
-        return good, bad
+        return good, bad, busy
+
+    def sweep(self) -> list[str]:
+        """Remove what killed processes left: half-written entries whose key nobody
+        holds, and entries that were being deleted. Returns the removed names."""
+        removed: list[str] = []
+        if not self.root.is_dir():
+            return removed
+        for child in sorted(self.root.iterdir()):
+            name = child.name
+            if name.startswith(EVICTED_PREFIX):
+                shutil.rmtree(child, ignore_errors=True)
+                removed.append(name)
+            elif name.startswith(PUT_PREFIX):
+                key = name[len(PUT_PREFIX) :].rsplit("-", 1)[0]
+                with try_hold(self.lock_path(key)) as free:
+                    if free:  # else its writer is alive and still writing
+                        shutil.rmtree(child, ignore_errors=True)
+                        removed.append(name)
+        return removed
 
     def prune(self, *, max_size: int | None = None, max_age_days: float | None = None) -> list[str]:
         """Drop entries unused for ``max_age_days``, then least recently used ones

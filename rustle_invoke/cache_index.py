@@ -13,10 +13,12 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from .cache import PUT_PREFIX, private_dir
 from .hashing import input_digest, sha256_json
 
 
@@ -40,13 +42,43 @@ class CacheIndex:
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
 
+    def sweep(self, max_age: float = 3600.0) -> list[str]:
+        """Remove temp files whose writer is gone: its pid (in the name) no longer
+        runs, or the file is older than ``max_age`` seconds (a record takes
+        milliseconds to write; the age covers a reused pid)."""
+        removed: list[str] = []
+        if not self.root.is_dir():
+            return removed
+        now = time.time()
+        for path in self.root.glob(f"{PUT_PREFIX}*"):
+            writer = path.name[len(PUT_PREFIX) :].split("-", 1)[0]
+            try:
+                if _running(writer) and now - path.stat().st_mtime < max_age:
+                    continue
+                path.unlink()
+                removed.append(path.name)
+            except FileNotFoundError:
+                continue
+        return removed
+
     def record(self, key: str, record: Mapping[str, Any]) -> None:
         """Store ``record`` atomically; failures are harmless (the index is a shortcut)."""
         try:
-            self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd, tmp = tempfile.mkstemp(prefix=".", dir=self.root)
+            private_dir(self.root)
+            fd, tmp = tempfile.mkstemp(prefix=f"{PUT_PREFIX}{os.getpid()}-", dir=self.root)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump(dict(record), handle)
             os.replace(tmp, self.root / f"{key}.json")
         except OSError:
             pass
+
+
+def _running(pid: str) -> bool:
+    """Whether process ``pid`` (a decimal string) exists on this machine."""
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True

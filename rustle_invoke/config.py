@@ -96,6 +96,15 @@ def parse_size(text: str | int) -> int:
     return int(float(number) * _SIZE_UNITS[unit])
 
 
+def format_size(size: float) -> str:
+    """Bytes as people read them: ``"512 B"``, ``"2.9 MiB"``."""
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024:
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} TiB"
+
+
 def _parse_bool(name: str, text: Any) -> bool:
     if isinstance(text, bool):
         return text
@@ -131,6 +140,8 @@ class CompilerConfig:
     binary_size_limit: int = DEFAULT_SIZE_LIMIT
     zigbuild_path: Path | None = None
     post_processors: tuple[str, ...] = ()
+    # Free bytes a build needs in its target dir; None: estimated per profile, 0: no check.
+    min_free_space: int | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> CompilerConfig:
@@ -160,6 +171,7 @@ class CompilerConfig:
                 "zigbuild_fallback": cfg.get("zigbuild_fallback"),
                 "post_processors": cfg.get("post_processors"),
                 "max_parallel_compilations": cfg.get("max_parallel_compilations"),
+                "min_free_space": cfg.get("min_free_space"),
             },
             {
                 "cache_dir": env.get("RUSTLE_CACHE_DIR"),
@@ -169,6 +181,7 @@ class CompilerConfig:
                 "binary_size_limit": env.get("RUSTLE_BINARY_SIZE_LIMIT"),
                 "zigbuild_path": env.get("RUSTLE_ZIGBUILD_PATH"),
                 "zigbuild_fallback": env.get("RUSTLE_ZIGBUILD_FALLBACK"),
+                "min_free_space": env.get("RUSTLE_MIN_FREE_SPACE"),
             },
             flags,
         ]
@@ -188,6 +201,7 @@ class CompilerConfig:
             "default_optimization": OptimizationLevel.parse,
             "post_processors": _parse_names,
             "max_parallel_compilations": lambda v: max(1, int(v)),
+            "min_free_space": parse_size,
         }
         unknown = set(values) - set(converters)
         if unknown:

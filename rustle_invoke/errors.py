@@ -81,6 +81,20 @@ class BinaryTooLarge(CompilationError):
     """The built binary exceeds the configured size limit."""
 
 
+class InsufficientDiskSpace(CompilationError):
+    """A filesystem the build writes to has less free space than the build needs."""
+
+    default_hint = (
+        "free some space (`rustle-invoke clean --all`, `cache --prune`), or point "
+        "RUSTLE_CACHE_DIR / RUSTLE_COMPILE_TEMP_DIR at a larger disk"
+    )
+
+    def __init__(self, message: str, *, required: int, available: int) -> None:
+        super().__init__(message)
+        self.required = required
+        self.available = available
+
+
 class PostProcessingFailed(CompilationError):
     """A post-processor (strip, upx, codesign, ...) could not process the binary."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, cast
@@ -38,6 +38,11 @@ _BINARY = {
 # Methods take what their Python counterparts take; the runtime checks the arguments.
 _ANY_ARGUMENTS = Signature(varargs=True)
 _COMPARE = {"eq", "ne", "lt", "lteq", "gt", "gteq", "in", "notin"}
+# The deepest IR (levels of JSON arrays) one template or expression may lower to. The
+# runtime's JSON decoder reads at most 256 levels (templates/runtime/src/json.rs) and the
+# payload holds an IR at most 9 levels down, so every accepted IR decodes on the target.
+MAX_IR_DEPTH = 200
+TOO_DEEP = f"expression nested too deeply (more than {MAX_IR_DEPTH} levels)"
 # Statements Jinja2 parses that have no place in a plan (with the name users wrote).
 _STATEMENT_NAMES = {
     "Macro": "{% macro %}",
@@ -105,7 +110,11 @@ def lower_template(source: str, options: TemplateOptions = TemplateOptions()) ->
         tree = environment(options).parse(source)
     except jinja2.TemplateSyntaxError as exc:
         raise LoweringError(f"Jinja2 syntax error: {exc.message}", exc.lineno) from None
-    return _Lowerer().body(tree.body)
+    except RecursionError:  # Jinja2's parser recurses once or more per nesting level
+        raise LoweringError(TOO_DEEP) from None
+    except ValueError as exc:  # Jinja2's lexer converts integer literals with int()
+        raise _literal_error(exc) from None
+    return _checked(lambda: _Lowerer().body(tree.body))
 
 
 def lower_expression(source: str) -> list[Any]:
@@ -121,7 +130,43 @@ def lower_expression(source: str) -> list[Any]:
             )
     except jinja2.TemplateSyntaxError as exc:
         raise LoweringError(f"Jinja2 syntax error: {exc.message}", exc.lineno) from None
-    return _Lowerer().expr(expr)
+    except RecursionError:
+        raise LoweringError(TOO_DEEP) from None
+    except ValueError as exc:
+        raise _literal_error(exc) from None
+    return _checked(lambda: _Lowerer().expr(expr))
+
+
+def _literal_error(exc: ValueError) -> LoweringError:
+    """Jinja2's lexer fails with ValueError on an integer literal Python will not convert."""
+    if "integer string conversion" in str(exc):
+        return LoweringError("an integer literal does not fit in 64 bits")
+    return LoweringError(f"Jinja2 syntax error: {exc}")
+
+
+def _checked(lower: Callable[[], list[Any]]) -> list[Any]:
+    """The IR ``lower`` builds, refused when it nests deeper than the runtime reads."""
+    try:
+        ir = lower()
+    except RecursionError:
+        raise LoweringError(TOO_DEEP) from None
+    if ir_depth(ir) > MAX_IR_DEPTH:
+        raise LoweringError(TOO_DEEP)
+    return ir
+
+
+def ir_depth(value: Any) -> int:
+    """Levels of JSON arrays and objects in ``value`` (iterative: any depth is safe)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (list, dict)):
+            depth += 1
+            deepest = max(deepest, depth)
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth) for child in children)
+    return deepest
 
 
 def lower_condition(source: str) -> list[Any]:
@@ -235,9 +280,26 @@ def _suggest(name: str, known: Sequence[str]) -> str:
 class _Lowerer:
     """Walks Jinja2's syntax tree; one method per node family."""
 
+    def __init__(self) -> None:
+        # Nested expressions and statement bodies being lowered: each one is at least one
+        # more level of IR, so past MAX_IR_DEPTH the IR is too deep whatever comes next.
+        self.nesting = 0
+
+    def _enter(self, lineno: int | None) -> None:
+        self.nesting += 1
+        if self.nesting > MAX_IR_DEPTH:
+            raise LoweringError(TOO_DEEP, lineno)
+
     # statements -------------------------------------------------------------------------
 
     def body(self, statements: Sequence[nodes.Node]) -> list[Any]:
+        self._enter(statements[0].lineno if statements else None)
+        try:
+            return self._body(statements)
+        finally:
+            self.nesting -= 1
+
+    def _body(self, statements: Sequence[nodes.Node]) -> list[Any]:
         out: list[Any] = []
         for node in statements:
             for item in self.statement(node):
@@ -308,7 +370,11 @@ class _Lowerer:
             raise LoweringError(
                 f"the expression {type(node).__name__} is not supported", node.lineno
             )
-        return method(node)
+        self._enter(node.lineno)
+        try:
+            return cast(list[Any], method(node))
+        finally:
+            self.nesting -= 1
 
     def _Const(self, node: nodes.Const) -> list[Any]:
         value = node.value

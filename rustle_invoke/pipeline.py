@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import tempfile
 import time
 import warnings
@@ -21,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__, process
 from .cache import BinaryCache, CacheEntry, CacheWarning, private_dir
-from .config import CompilerConfig, OptimizationLevel, TargetSpecification
+from .config import CompilerConfig, OptimizationLevel, TargetSpecification, format_size
+from .diskspace import build_needs, check_free_space
 from .errors import BinaryTooLarge, ConfigError, ProjectCreationFailed
 from .hashing import sha256_file, sha256_json
 from .locks import hold, try_hold
@@ -169,19 +171,26 @@ def postprocessor_registry() -> PostProcessorRegistry:
 
 
 def prepare_payload(
-    plan_path: str | Path, src_root: Path | None = None, allow_src_outside_root: bool = False
+    plan_path: str | Path,
+    src_root: Path | None = None,
+    allow_src_outside_root: bool = False,
+    *,
+    size_limit: int | None = None,
 ) -> tuple[LoadedPlan, Payload]:
-    """Load, validate and lower a plan; read the files it ships."""
+    """Load, validate and lower a plan; read the files it ships. A plan or files larger
+    than ``size_limit`` (the binary size limit; None: the environment's) are refused
+    unread."""
     from .payload import build_payload
     from .plan import load_plan
     from .sources import SourceSettings
 
-    loaded = load_plan(plan_path)
+    loaded = load_plan(plan_path, size_limit=size_limit)
     if src_root is not None and not src_root.is_dir():
         raise ConfigError(f"--src-root {src_root} is not a folder")
     sources = SourceSettings(
         root=src_root if src_root is not None else loaded.base_dir,
         allow_outside=allow_src_outside_root,
+        size_limit=size_limit,
     )
     return loaded, build_payload(loaded, module_registry(), sources)
 
@@ -227,7 +236,12 @@ def plan_builds(
 ) -> list[BuildPlan]:
     """Everything up to (not including) the builds, one per distinct target
     (:func:`~rustle_invoke.targets.deployment_targets`): cheap enough for every cache hit."""
-    loaded, payload = prepare_payload(plan_path, options.src_root, options.allow_src_outside_root)
+    loaded, payload = prepare_payload(
+        plan_path,
+        options.src_root,
+        options.allow_src_outside_root,
+        size_limit=config.binary_size_limit,
+    )
     toolchain = detect_toolchain()
     groups = deployment_targets(options.target, loaded.plan, toolchain.host, options.hosts)
     builders = builder_registry()
@@ -286,12 +300,16 @@ def builder_env(config: CompilerConfig) -> dict[str, str]:
     return env
 
 
+def _uses_cache(options: CompileOptions, config: CompilerConfig) -> bool:
+    return config.enable_cache if options.use_cache is None else options.use_cache
+
+
 def dry_run(
     plan_path: str | Path, options: CompileOptions, config: CompilerConfig
 ) -> dict[str, Any]:
     """What ``compile`` would do, as data; nothing is built or written."""
     plans = plan_builds(plan_path, options, config)
-    use_cache = config.enable_cache if options.use_cache is None else options.use_cache
+    use_cache = _uses_cache(options, config)
     cache = BinaryCache(config.cache_dir)
     binaries = []
     for bp in plans:
@@ -343,6 +361,15 @@ def _build(
     from .workspace import temp_project
 
     check_target(bp.spec.target_triple)
+    check_free_space(
+        build_needs(
+            shared_target_dir(config, bp.toolchain, bp.spec, bp.builder.name),
+            config.temp_dir,
+            config.cache_dir if _uses_cache(options, config) else None,
+            bp.spec.optimization_level,
+            config.min_free_space,
+        )
+    )
     runtime_path = bp.project.runtime.materialize(config.cache_dir)
     timeout = options.timeout or config.compilation_timeout
     env = dict(os.environ)
@@ -443,11 +470,13 @@ def _post_identity(names: tuple[str, ...]) -> list[str]:
     return _chain_names(postprocessor_registry().chain(names)) if names else []
 
 
-def _cached_binary(cache: BinaryCache, key: str, progress: Progress) -> CacheEntry | None:
+def _cached_binary(
+    cache: BinaryCache, key: str, progress: Progress, *, locked: bool = False
+) -> CacheEntry | None:
     """The verified entry for ``key``; a corrupt one is evicted and reported."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CacheWarning)
-        entry = cache.get(key)
+        entry = cache.get(key, locked=locked)
     for warning in caught:
         progress.warn(str(warning.message))
     return entry
@@ -509,7 +538,7 @@ def _compile_cached(
     cache = BinaryCache(config.cache_dir)
     lock = cache.lock(bp.cache_key)
     try:
-        entry = _cached_binary(cache, bp.cache_key, progress)
+        entry = _cached_binary(cache, bp.cache_key, progress, locked=True)
         if entry is not None:
             return entry, True
         executable, seconds, build_lock, bp = _build(bp, config, options, progress)
@@ -597,10 +626,10 @@ def compile_deployment(
     progress = progress or Progress(quiet=True)
     started = time.monotonic()
     plan_path = Path(plan_path)
-    use_cache = config.enable_cache if options.use_cache is None else options.use_cache
+    use_cache = _uses_cache(options, config)
     index_key = None
     results: list[CompiledBinary] | None = None
-    if use_cache:
+    if use_cache and _plain_file_within(plan_path, config.binary_size_limit):
         try:
             index_key = _input_key(plan_path, sha256_file(plan_path), options, config)
         except OSError:
@@ -626,10 +655,20 @@ def compile_deployment(
             _pm().hook.rustle_artifact_ready(artifact=result)
         what = "cache hit" if result.cache_hit else "built"
         progress.info(
-            f"{what}: {result.plan_name} → {result.binary_path} ({_human(result.size)}, "
+            f"{what}: {result.plan_name} → {result.binary_path} ({format_size(result.size)}, "
             f"{result.target_triple}, {result.optimization_level.value}, {elapsed:.2f} s)"
         )
     return results
+
+
+def _plain_file_within(path: Path, limit: int) -> bool:
+    """Whether ``path`` is a regular file no larger than ``limit``: only such a plan is
+    hashed for the index (a pipe or a huge file is left to load_plan to refuse)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return False
+    return stat.S_ISREG(info.st_mode) and info.st_size <= limit
 
 
 def _build_all(
@@ -682,15 +721,6 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def _human(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"
-
-
 # --- render, run, clean ------------------------------------------------------
 
 
@@ -700,10 +730,14 @@ def render_plan(
     target: str | None = None,
     src_root: Path | None = None,
     allow_src_outside_root: bool = False,
+    *,
+    size_limit: int | None = None,
 ) -> dict[str, Any]:
     """Validate and render a plan; with ``out``, write a self-contained project there
     (the runtime inside) that builds with plain ``cargo build --offline``."""
-    loaded, payload = prepare_payload(plan_path, src_root, allow_src_outside_root)
+    loaded, payload = prepare_payload(
+        plan_path, src_root, allow_src_outside_root, size_limit=size_limit
+    )
     project = render(loaded, payload, TargetSpecification(target_triple=target or "host"))
     summary: dict[str, Any] = {
         "binary_name": project.name,
@@ -751,11 +785,20 @@ def run_artifact(
 
 
 def clean(config: CompilerConfig, *, everything: bool = False) -> dict[str, Any]:
-    """Remove temp projects no process is using; with ``everything`` also the shared
-    build dirs and outdated runtime copies (binaries stay: see ``cache --clear``)."""
+    """Remove temp projects no process is using and what killed processes left in the
+    cache (half-written entries, runtime copies and index records); with ``everything``
+    also the shared build dirs and outdated runtime copies (binaries stay: see
+    ``cache --clear``)."""
+    from .cache_index import CacheIndex
+    from .runtime_source import sweep_runtime_copies
     from .workspace import clean_stale_projects
 
     removed = [str(p) for p in clean_stale_projects(config.temp_dir)]
+    debris = [
+        *BinaryCache(config.cache_dir).sweep(),
+        *sweep_runtime_copies(config.cache_dir),
+        *CacheIndex(config.cache_dir).sweep(),
+    ]
     dropped: list[str] = []
     if everything:
         dropped += _drop_build_dirs(config.cache_dir / "build")
@@ -766,7 +809,11 @@ def clean(config: CompilerConfig, *, everything: bool = False) -> dict[str, Any]
                 if child.is_dir() and child.name != current and not child.name.startswith("."):
                     shutil.rmtree(child, ignore_errors=True)
                     dropped.append(str(child))
-    return {"temp_projects_removed": removed, "build_dirs_removed": dropped}
+    return {
+        "temp_projects_removed": removed,
+        "debris_removed": debris,
+        "build_dirs_removed": dropped,
+    }
 
 
 def _drop_build_dirs(root: Path) -> list[str]:

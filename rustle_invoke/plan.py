@@ -8,6 +8,8 @@ optional task keys the runtime will need (``register``, ``loop``, ...) are kept.
 
 from __future__ import annotations
 
+import math
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .errors import PlanError
 
 MAX_PLAN_BYTES = 64 * 1024 * 1024
+# pydantic-core's JSON parser reads at most this many levels of arrays and objects.
+MAX_JSON_DEPTH = 200
+_I64 = (-(2**63), 2**63 - 1)
 
 JsonValue = Any
 
@@ -351,7 +356,13 @@ def format_validation_error(source: str, error: ValidationError, limit: int = 8)
     lines: list[str] = []
     for item in error.errors(include_url=False)[:limit]:
         if item["type"] == "json_invalid":
-            ctx = item.get("ctx", {}).get("error", item["msg"])
+            ctx = str(item.get("ctx", {}).get("error", item["msg"]))
+            if ctx.startswith("recursion limit exceeded"):
+                where = ctx.removeprefix("recursion limit exceeded").strip()
+                return (
+                    f"{source}: the plan nests arrays and objects too deeply "
+                    f"(more than {MAX_JSON_DEPTH} levels) {where}".rstrip()
+                )
             return f"{source}: not valid JSON: {ctx}"
         msg = item["msg"].removeprefix("Value error, ")
         lines.append(f"{source}: {_json_path(item['loc'])}: {msg}")
@@ -385,6 +396,7 @@ def check_consistency(plan: ExecutionPlan, source: str) -> None:
     """Cross-field rules that a schema cannot express."""
     seen: dict[str, str] = {}
     for p, play in enumerate(plan.plays):
+        _check_numbers(play.vars, f"$.plays[{p}].vars", source)
         for b, batch in enumerate(play.batches):
             for t, task in enumerate(batch.tasks):
                 where = f"$.plays[{p}].batches[{b}].tasks[{t}]"
@@ -394,26 +406,107 @@ def check_consistency(plan: ExecutionPlan, source: str) -> None:
                         f"(first at {seen[task.task_id]})"
                     )
                 seen[task.task_id] = where
+                for key in ("args", "loop", "with_items", "changed_when", "failed_when", "vars"):
+                    _check_numbers(getattr(task, key), f"{where}.{key}", source)
+        for h, handler in enumerate(play.handlers):
+            _check_numbers(handler.args, f"$.plays[{p}].handlers[{h}].args", source)
+    for d, deployment in enumerate(plan.binary_deployments):
+        variables = deployment.embedded_data.variables
+        _check_numbers(variables, f"$.binary_deployments[{d}].embedded_data.variables", source)
 
 
-def load_plan(path: str | Path) -> LoadedPlan:
-    """Read, parse and validate a plan file."""
-    path = Path(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_PLAN_BYTES:
+def _check_numbers(value: JsonValue, path: str, source: str) -> None:
+    """Numbers the binary carries must be finite and integers 64-bit, as the runtime's are
+    (JSON allows ``1e400`` and 30-digit integers; the payload could not hold them)."""
+    stack: list[tuple[Any, str]] = [(value, path)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, dict):
+            stack.extend((v, _member(where, k)) for k, v in item.items())
+        elif isinstance(item, list):
+            stack.extend((v, f"{where}[{i}]") for i, v in enumerate(item))
+        elif isinstance(item, float) and math.isnan(item):
+            raise PlanError(f"{source}: {where}: NaN is not a JSON number")
+        elif isinstance(item, float) and math.isinf(item):
+            raise PlanError(f"{source}: {where}: the number is out of range (beyond ±1.8e308)")
+        elif isinstance(item, int) and not _I64[0] <= item <= _I64[1]:
             raise PlanError(
-                f"{path}: the plan is {size} bytes, over the {MAX_PLAN_BYTES}-byte limit"
+                f"{source}: {where}: the integer does not fit in 64 bits "
+                f"(it needs {item.bit_length() + 1}; the runtime's integers are 64-bit)",
+                hint="write it as a string if it is an identifier",
             )
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise PlanError(f"{path}: no such file", hint="check the --plan path") from None
-    except IsADirectoryError:
-        raise PlanError(f"{path}: is a folder, not a plan file") from None
-    except OSError as exc:
-        raise PlanError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def _member(path: str, key: str) -> str:
+    return f"{path}.{key}" if key.isidentifier() else f"{path}[{key!r}]"
+
+
+def load_plan(path: str | Path, *, size_limit: int | None = None) -> LoadedPlan:
+    """Read, parse and validate a plan file.
+
+    The binary embeds the plan, so a plan larger than ``size_limit`` (the binary size
+    limit; default: ``RUSTLE_BINARY_SIZE_LIMIT`` or 50 MiB) is refused before it is read.
+    """
+    path = Path(path)
+    data = _read_plan(path, plan_size_limit(size_limit))
     plan = parse_plan(data, str(path))
     return LoadedPlan(plan=plan, path=path.resolve(), name=plan_display_name(plan, path))
+
+
+def plan_size_limit(binary_size_limit: int | None = None) -> int:
+    """The binary size limit given, else the configured one (environment or default)."""
+    if binary_size_limit is not None:
+        return binary_size_limit
+    from .config import CompilerConfig
+
+    return CompilerConfig.from_env().binary_size_limit
+
+
+def _read_plan(path: Path, limit: int) -> bytes:
+    """The plan's bytes, never more than the limits allow into memory: a regular file is
+    measured first, a pipe or a device is read up to the limit."""
+    cap = min(limit, MAX_PLAN_BYTES)
+    try:
+        st = path.stat()
+        if stat.S_ISDIR(st.st_mode):
+            raise PlanError(f"{path}: is a folder, not a plan file")
+        if st.st_size > cap:
+            raise _too_big(path, f"{st.st_size} bytes", limit)
+        with path.open("rb") as handle:
+            data = handle.read(cap + 1)
+    except FileNotFoundError:
+        raise PlanError(f"{path}: no such file", hint="check the --plan path") from None
+    except OSError as exc:
+        raise PlanError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if len(data) > cap:  # not a regular file, or one that grew while being read
+        raise _too_big(path, f"more than {cap} bytes", limit)
+    return data
+
+
+def _too_big(path: Path, size: str, limit: int) -> PlanError:
+    if limit <= MAX_PLAN_BYTES:
+        return PlanError(
+            f"{path}: the plan is {size}, over the binary size limit of {_bytes(limit)}: "
+            "the binary embeds the plan, so it could never fit",
+            hint="raise RUSTLE_BINARY_SIZE_LIMIT if binaries this large are intended",
+        )
+    return PlanError(f"{path}: the plan is {size}, over the {_bytes(MAX_PLAN_BYTES)} limit")
+
+
+def _bytes(size: int) -> str:
+    return f"{size} bytes ({describe_size(size)})"
+
+
+def describe_size(size: int) -> str:
+    """``50.0 MiB``: a byte count as people read it."""
+    if size < 1024:
+        return f"{size} B"
+    value = size / 1024
+    for unit in ("KiB", "MiB"):
+        if value < 1024:
+            return f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GiB"
 
 
 def plan_display_name(plan: ExecutionPlan, path: Path) -> str:

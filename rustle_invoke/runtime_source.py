@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from .cache import PUT_PREFIX, private_dir
 from .errors import ProjectCreationFailed
 from .hashing import sha256_tree
-from .locks import hold
+from .locks import hold, try_hold
 from .resources import templates_dir
 
 RUNTIME_PACKAGE = "rustle-runtime"
@@ -37,12 +38,12 @@ class RuntimeSource:
         final = root / self.hash
         if (final / "Cargo.toml").is_file():
             return final
-        root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(root)
         lock = hold(root / f"{self.hash}.lock", LOCK_TIMEOUT, "the runtime copy")
         try:
             if (final / "Cargo.toml").is_file():
                 return final
-            staging = Path(tempfile.mkdtemp(prefix=f".{self.hash[:12]}-", dir=root))
+            staging = Path(tempfile.mkdtemp(prefix=f"{PUT_PREFIX}{self.hash}-", dir=root))
             try:
                 self.write_to(staging)
                 os.replace(staging, final)
@@ -52,6 +53,21 @@ class RuntimeSource:
         finally:
             lock.release()
         return final
+
+
+def sweep_runtime_copies(cache_dir: Path) -> list[str]:
+    """Remove half-written runtime copies whose writer is gone (its lock is free)."""
+    root = cache_dir / "runtime"
+    removed: list[str] = []
+    if not root.is_dir():
+        return removed
+    for child in sorted(root.glob(f"{PUT_PREFIX}*")):
+        digest = child.name[len(PUT_PREFIX) :].rsplit("-", 1)[0]
+        with try_hold(root / f"{digest}.lock") as free:
+            if free:
+                shutil.rmtree(child, ignore_errors=True)
+                removed.append(child.name)
+    return removed
 
 
 def _collect(root: Path) -> list[tuple[str, bytes]]:

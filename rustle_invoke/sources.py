@@ -24,6 +24,7 @@ from typing import Any
 from .hashing import input_digest, sha256_hex
 from .lowering import LoweringError, TemplateOptions, has_jinja, lower_template
 from .modules import ArgumentError
+from .plan import describe_size, plan_size_limit
 
 # Ansible's template module: trim_blocks on, lstrip_blocks off, trailing newlines kept.
 TEMPLATE_DEFAULTS = {"trim_blocks": True, "lstrip_blocks": False, "keep_trailing_newline": True}
@@ -32,10 +33,12 @@ _HEADER = "#jinja2:"
 
 @dataclass(frozen=True)
 class SourceSettings:
-    """Where relative sources are found and whether sources outside that folder are allowed."""
+    """Where relative sources are found, whether sources outside that folder are allowed,
+    and how many bytes may be embedded (the binary size limit; None: the configured one)."""
 
     root: Path
     allow_outside: bool = False
+    size_limit: int | None = None
 
 
 def _mode(st: os.stat_result) -> str:
@@ -56,6 +59,9 @@ class SourceFiles:
         self.templates: list[Any] = []
         self._template_index: dict[tuple[str, TemplateOptions], int] = {}
         self._on_template = on_template
+        self.size_limit = plan_size_limit(settings.size_limit)
+        # Bytes of every distinct file read so far (by digest): all of them go into the binary.
+        self._embedded: dict[str, int] = {}
 
     # --- finding -------------------------------------------------------------------
 
@@ -63,6 +69,8 @@ class SourceFiles:
         """The file or folder ``src`` names, checked against the source root."""
         if not isinstance(src, str) or not src:
             raise ArgumentError(f"{what!r} must be a path")
+        if "\0" in src:
+            raise ArgumentError(f"{what} {src!r} holds a NUL character, which no path can")
         if has_jinja(src):
             raise ArgumentError(
                 f"{what} {src!r} is a template; sources are embedded in the binary at build "
@@ -84,7 +92,7 @@ class SourceFiles:
         once resolved; ``..`` and absolute paths elsewhere are outside."""
         if self.settings.allow_outside:
             return
-        real = path.resolve()
+        real = Path(os.path.realpath(path))  # unlike Path.resolve, never fails on link loops
         lexical = Path(os.path.abspath(path))
         if not (_within(lexical, self._lexical_root) or _within(real, self.root)):
             raise ArgumentError(
@@ -94,43 +102,82 @@ class SourceFiles:
 
     # --- embedding -----------------------------------------------------------------
 
-    def _read(self, path: Path, src: str) -> tuple[bytes, os.stat_result]:
+    def _read(self, path: Path, src: str) -> tuple[bytes, os.stat_result, str]:
+        """A regular file's bytes, stat and digest. A file larger than the binary size limit
+        is refused before it is read, and so are files that bring the plan's embedded
+        bytes over it: the binary could never hold them."""
+        limit = self.size_limit
         try:
             st = path.stat()
-            data = path.read_bytes()
+            if not stat.S_ISREG(st.st_mode):
+                raise ArgumentError(f"{src!r} ({path}) is not a regular file")
+            if st.st_size > limit:
+                raise self._too_big(src, path, f"is {st.st_size} bytes")
+            with path.open("rb") as handle:
+                data = handle.read(limit + 1)
         except OSError as exc:
-            raise ArgumentError(f"cannot read {src!r} ({path}): {exc.strerror}") from None
-        self.inputs[str(path.resolve())] = input_digest(path.resolve())
-        return data, st
+            raise ArgumentError(f"cannot read {src!r} ({path}): {exc.strerror or exc}") from None
+        if len(data) > limit:  # it grew after stat()
+            raise self._too_big(src, path, f"is more than {limit} bytes")
+        digest = sha256_hex(data)
+        if digest not in self._embedded:
+            self._embedded[digest] = len(data)
+            total = sum(self._embedded.values())
+            if total > limit:
+                raise self._too_big(
+                    src, path, f"brings the files this plan embeds to {total} bytes"
+                )
+        real = Path(os.path.realpath(path))
+        try:
+            self.inputs[str(real)] = input_digest(real)
+        except OSError as exc:
+            raise ArgumentError(f"cannot read {src!r} ({path}): {exc.strerror or exc}") from None
+        return data, st, digest
+
+    def _too_big(self, src: str, path: Path, what: str) -> ArgumentError:
+        limit = self.size_limit
+        return ArgumentError(
+            f"{src!r} ({path}) {what}, over the binary size limit of {limit} bytes "
+            f"({describe_size(limit)}): the binary embeds it, so it could never fit "
+            "(raise RUSTLE_BINARY_SIZE_LIMIT if binaries this large are intended)"
+        )
 
     def file(self, path: Path, src: str) -> dict[str, Any]:
         """One regular file: ``{"type": "file", "blob", "size", "mode"}``."""
         self._check_inside(path, src)
-        data, st = self._read(path, src)
-        digest = sha256_hex(data)
+        data, st, digest = self._read(path, src)
         self.blobs[digest] = data
         return {"type": "file", "blob": digest, "size": st.st_size, "mode": _mode(st)}
 
     def tree(self, path: Path, src: str) -> list[dict[str, Any]]:
         """A folder's contents, sorted, links followed: ``[{"path", "type", ...}]``."""
         entries: list[dict[str, Any]] = []
-        self.inputs[str(path.resolve())] = input_digest(path.resolve())
+        # Real path of each folder walked: a link back to the folder or one above it would
+        # be followed until the path grows too long, so it is refused.
+        real_dirs = {path: os.path.realpath(path)}
         for folder, dirs, files in os.walk(path, followlinks=True):
             dirs.sort()
             base = Path(folder)
             rel_base = base.relative_to(path)
             for name in dirs:
                 self._check_inside(base / name, src)
+                real_dirs[base / name] = os.path.realpath(base / name)
+                _refuse_loop(base / name, path, real_dirs, src)
+                try:
+                    mode = _mode((base / name).stat())
+                except OSError as exc:
+                    raise ArgumentError(f"cannot read {src!r} ({base / name}): {exc}") from None
                 entries.append(
-                    {
-                        "path": (rel_base / name).as_posix(),
-                        "type": "directory",
-                        "mode": _mode((base / name).stat()),
-                    }
+                    {"path": (rel_base / name).as_posix(), "type": "directory", "mode": mode}
                 )
             for name in sorted(files):
                 entry = self.file(base / name, src)
                 entries.append({"path": (rel_base / name).as_posix(), **entry})
+        real = Path(os.path.realpath(path))
+        try:  # after the walk: it reads every file again, and only regular files are left
+            self.inputs[str(real)] = input_digest(real)
+        except OSError as exc:
+            raise ArgumentError(f"cannot read {src!r} ({path}): {exc}") from None
         return entries
 
     def static_file(self, src: str, checksum: str, size: int) -> str:
@@ -157,12 +204,17 @@ class SourceFiles:
         path = path or self.locate(src, "templates")
         if not path.is_file():
             raise ArgumentError(f"template {src!r} ({path}) is not a regular file")
-        data, _ = self._read(path, str(src))
-        digest = sha256_hex(data)
+        data, _, digest = self._read(path, str(src))
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise ArgumentError(f"template {src!r} is not UTF-8 text: {exc}") from None
+            lineno = data[: exc.start].count(b"\n") + 1
+            column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+            raise ArgumentError(
+                f"template {src!r}: line {lineno}: byte {exc.start + 1} "
+                f"(0x{data[exc.start]:02x}, column {column}) is not UTF-8 text; templates are "
+                "UTF-8 text (ship binary files with copy)"
+            ) from None
         text, header = _split_header(text, str(src))
         offset = 1 if header else 0  # line numbers name lines of the file, header included
         options = TemplateOptions(**{**TEMPLATE_DEFAULTS, **overrides, **header})
@@ -179,6 +231,19 @@ class SourceFiles:
         self.templates.append(ir)
         self._template_index[key] = len(self.templates) - 1
         return len(self.templates) - 1
+
+
+def _refuse_loop(folder: Path, top: Path, real_dirs: dict[Path, str], src: str) -> None:
+    """Refuse ``folder`` when it is a link to ``top`` or to a folder between them."""
+    ancestor = folder.parent
+    while True:
+        if real_dirs[ancestor] == real_dirs[folder]:
+            target = "the folder itself" if ancestor == top else "a folder above it"
+            rel = folder.relative_to(top).as_posix()
+            raise ArgumentError(f"src {src!r}: {rel} links back to {target} (a loop)")
+        if ancestor == top:
+            return
+        ancestor = ancestor.parent
 
 
 def _within(path: Path, root: Path) -> bool:

@@ -7,12 +7,15 @@ exactly one JSON document on stdout; progress and messages go to stderr.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json as _json
 import logging
+import signal
 import sys
+import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -33,6 +36,36 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     print(f"warning: {message}", file=sys.stderr)
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived (raised like KeyboardInterrupt is for SIGINT)."""
+
+
+@contextlib.contextmanager
+def _stopping_children_on_signals() -> Iterator[None]:
+    """While a task runs, SIGINT and SIGTERM are passed on to every command it started
+    (cargo builds in worker threads too: commands run in their own sessions, so a
+    terminal's Ctrl-C does not reach them; a compiled binary finishes its current task),
+    then interrupt the task, whose cleanup runs; exit codes 130 and 143. Only the main
+    thread may install handlers; elsewhere this does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    from . import process
+
+    def on_signal(signum: int, frame: Any) -> None:
+        process.forward_signal(signum)
+        if signum == signal.SIGTERM:
+            raise Terminated()
+        raise KeyboardInterrupt()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def cli_errors(func: F) -> F:
     """Turn project errors into one clear message and their exit code (no traceback
     unless ``--debug``)."""
@@ -42,7 +75,8 @@ def cli_errors(func: F) -> F:
         if not _debug():
             warnings.showwarning = _show_warning
         try:
-            return func(*args, **kwargs)
+            with _stopping_children_on_signals():
+                return func(*args, **kwargs)
         except RustleError as exc:
             if _debug():
                 raise
@@ -52,6 +86,8 @@ def cli_errors(func: F) -> F:
             raise Exit(text, code=exc.exit_code) from None
         except KeyboardInterrupt:
             raise Exit("interrupted", code=130) from None
+        except Terminated:
+            raise Exit("terminated", code=143) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -114,6 +150,7 @@ def render(c, plan, out=None, target=None, src_root=None, allow_src_outside_root
         target,
         Path(src_root) if src_root else None,
         allow_src_outside_root,
+        size_limit=_config(c).binary_size_limit,
     )
     if json:
         _emit(summary)
@@ -253,9 +290,12 @@ def cache_task(
     if (max_size or max_age) and not prune:
         raise ConfigError("--max-size and --max-age go with --prune")
     if verify:
-        good, bad = cache.verify_all()
+        good, bad, busy = cache.verify_all()
         document["verified"] = len(good)
         document["evicted"] = bad
+        document["busy"] = busy
+        for key in bad:
+            print(f"warning: cache entry {key} failed verification; evicted", file=sys.stderr)
     if prune:
         if not (max_size or max_age):
             raise ConfigError("--prune needs --max-size and/or --max-age")
@@ -272,7 +312,7 @@ def cache_task(
     if json:
         _emit(document)
         return
-    for key in ("verified", "evicted", "pruned", "cleared"):
+    for key in ("verified", "evicted", "busy", "pruned", "cleared"):
         if key in document:
             value = document[key]
             print(f"{key}: {len(value) if isinstance(value, list) else value}")
@@ -368,7 +408,7 @@ def localhost_test(
 )
 @cli_errors
 def clean(c, all=False, json=False):
-    """Remove temporary projects left by builds that are gone."""
+    """Remove temporary projects and unfinished cache writes left by builds that are gone."""
     from . import pipeline
 
     report = pipeline.clean(_config(c), everything=all)
@@ -377,6 +417,7 @@ def clean(c, all=False, json=False):
     else:
         print(
             f"removed {len(report['temp_projects_removed'])} temporary project(s), "
+            f"{len(report['debris_removed'])} unfinished cache write(s), "
             f"{len(report['build_dirs_removed'])} build dir(s)"
         )
 

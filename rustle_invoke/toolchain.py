@@ -62,7 +62,7 @@ def prefetch_toolchain() -> None:
 def _detect_toolchain() -> Toolchain:
     rustc = _tool("rustc")
     try:
-        result = process.run([rustc, "-vV"], timeout=60)
+        result = process.run([rustc, "-vV"], timeout=60, supervised=False)
     except ToolchainMissing:
         raise ToolchainMissing("rustc is not installed or not on PATH", hint=INSTALL_HINT) from None
     if not result.ok:
@@ -79,7 +79,7 @@ def _detect_toolchain() -> Toolchain:
 
 @cache
 def _print(what: str) -> str:
-    result = process.run([detect_toolchain().rustc, "--print", what], timeout=60)
+    result = process.run([detect_toolchain().rustc, "--print", what], timeout=60, supervised=False)
     if not result.ok:
         raise ToolchainMissing(f"`rustc --print {what}` failed: {result.stderr_tail(5)}")
     return result.stdout

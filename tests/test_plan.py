@@ -132,7 +132,7 @@ def test_tasks_run_in_execution_order() -> None:
         ("[]", "$: a plan is a JSON object, not an array"),
         ('{"plays": []}', "$.plays: List should have at least 1 item"),
         ('{"tasks": [], "inventory": {}}', "legacy rustle-deploy shape"),
-        ("[" * 100_000 + "]" * 100_000, "not valid JSON"),
+        ("[" * 100_000 + "]" * 100_000, "nests arrays and objects too deeply"),
     ],
 )
 def test_malformed_plans_are_refused_clearly(text: str, message: str) -> None:

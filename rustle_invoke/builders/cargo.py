@@ -28,7 +28,7 @@ _NOISE_PREFIXES = ("Compiling ", "Finished ", "Blocking ", "Running ", "Fresh ",
 @cache
 def cargo_version(cargo: str) -> str:
     """``cargo -V`` (empty when it fails)."""
-    result = process.run([cargo, "-V"], timeout=60)
+    result = process.run([cargo, "-V"], timeout=60, supervised=False)
     return result.stdout.strip() if result.ok else ""
 
 

@@ -100,7 +100,7 @@ def _locate_cargo_zigbuild(env: Mapping[str, str], configured: Path | None) -> P
 def _zig_version(argv: tuple[str, ...]) -> str | None:
     """``zig version`` through ``argv``, or None when that is not a working zig."""
     try:
-        result = process.run([*argv, "version"], timeout=60)
+        result = process.run([*argv, "version"], timeout=60, supervised=False)
     except ToolchainMissing:
         return None
     text = result.stdout.strip()
@@ -176,7 +176,7 @@ def find_tools(env: Mapping[str, str] | None = None, settings: object | None = N
 
 @cache
 def _cargo_zigbuild_version(path: Path) -> str:
-    result = process.run([path, "--version"], timeout=60)
+    result = process.run([path, "--version"], timeout=60, supervised=False)
     if not result.ok:
         raise ToolchainMissing(
             f"`{path} --version` failed: {result.stderr_tail(3) or result.stdout.strip()}",
