@@ -10,6 +10,7 @@ docs/jinja-ir.md or refused with the task's name and the construct.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +43,40 @@ class Payload:
     plugins: PluginCode = field(default_factory=PluginCode)
 
 
+_SURROGATE_HINT = (
+    "UTF-8 cannot carry a lone surrogate (Jinja2 does not join \\uD83D\\uDE00 pairs): write "
+    "the character itself or one \\U0001F600-style escape"
+)
+
+
+def _surrogate(exc: UnicodeEncodeError) -> str:
+    return f"U+{ord(exc.object[exc.start]):04X}"
+
+
+def _check_utf8(ir: Any, where: str, what: str) -> None:
+    """Refuse IR holding a lone surrogate: a Jinja2 string literal can spell one
+    (``'\\ud800'``), and neither the payload's UTF-8 nor the runtime's strings can hold it."""
+    try:
+        json.dumps(ir, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise UnsupportedConstruct(
+            f"{where}: {what}: a string literal holds the lone surrogate {_surrogate(exc)}",
+            hint=_SURROGATE_HINT,
+        ) from None
+
+
+def _encode(document: dict[str, Any]) -> bytes:
+    """The payload's bytes; a lone surrogate that got past the per-template checks (a
+    template file's literal) is a plan error, not a traceback."""
+    try:
+        return canonical_json(document)
+    except UnicodeEncodeError as exc:
+        raise UnsupportedConstruct(
+            f"the plan holds the lone surrogate {_surrogate(exc)} (from a Jinja2 string literal)",
+            hint=_SURROGATE_HINT,
+        ) from None
+
+
 def _where(item: Task | Handler) -> str:
     if isinstance(item, Task):
         return f"task {item.task_id} ({item.display_name!r})"
@@ -70,6 +105,7 @@ class _Lowering:
         except LoweringError as exc:
             raise self._fail(where, what, exc) from None
         for _, ir in lowered.templates:
+            _check_utf8(ir, where, what)
             self.references.add(ir)
         return lowered.plain, lowered.templates
 
@@ -78,6 +114,7 @@ class _Lowering:
             ir = lower_condition(text)
         except LoweringError as exc:
             raise self._fail(where, f"{what} {text!r}", exc) from None
+        _check_utf8(ir, where, f"{what} {text!r}")
         self.references.add(ir)
         return ir
 
@@ -317,7 +354,7 @@ def build_payload(
         "templates": lowering.sources.templates,
         "static_files": static_files,
     }
-    plan_hash = sha256_hex(canonical_json(body))
+    plan_hash = sha256_hex(_encode(body))
     document = {
         "format": PAYLOAD_FORMAT,
         "plan": {"name": loaded.name, "hash": plan_hash},
@@ -326,7 +363,7 @@ def build_payload(
     modules = sorted({t["module"] for p in plays for t in (*p["tasks"], *p["handlers"])})
     plugins = plugin_code(lowering.modules.values())
     return Payload(
-        data=canonical_json(document),
+        data=_encode(document),
         plan_hash=plan_hash,
         plan_name=loaded.name,
         modules=tuple(modules),
