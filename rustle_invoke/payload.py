@@ -17,7 +17,7 @@ from typing import Any
 
 from .errors import PlanError, UnsupportedConstruct, UnsupportedModule
 from .hashing import canonical_json, sha256_hex
-from .lowering import LoweringError, References, lower_condition, lower_value
+from .lowering import TOO_DEEP, LoweringError, References, lower_condition, lower_value
 from .modules import ArgumentError, ModuleRegistry, RuntimeModule
 from .plan import Condition, ExecutionPlan, Handler, LoadedPlan, Task
 from .plugin_modules import PluginCode, plugin_code
@@ -83,6 +83,15 @@ def _where(item: Task | Handler) -> str:
     return f"handler {item.handler_id} ({item.name!r})"
 
 
+def _quoted(text: str, limit: int = 80) -> str:
+    """``text`` as a repr for a message, its middle cut when it is long."""
+    import reprlib
+
+    shorten = reprlib.Repr()
+    shorten.maxstring = limit
+    return shorten.repr(text)
+
+
 class _Lowering:
     """Lowers one plan's strings and remembers every reference, for the facts list; collects
     the files the plan embeds."""
@@ -93,11 +102,14 @@ class _Lowering:
         self.modules: dict[str, RuntimeModule] = {}
 
     def _fail(self, where: str, what: str, exc: LoweringError) -> UnsupportedConstruct:
-        return UnsupportedConstruct(
-            f"{where}: {what}: {exc}",
-            hint="docs/jinja-ir.md lists the Jinja2 constructs, filters and tests the "
-            "runtime evaluates",
-        )
+        if exc.message == TOO_DEEP:
+            hint = "split the expression, or compute the value in a variable first"
+        else:
+            hint = (
+                "docs/jinja-ir.md lists the Jinja2 constructs, filters and tests the "
+                "runtime evaluates"
+            )
+        return UnsupportedConstruct(f"{where}: {what}: {exc}", hint=hint)
 
     def value(self, value: Any, where: str, what: str) -> tuple[Any, list[list[Any]]]:
         try:
@@ -113,8 +125,8 @@ class _Lowering:
         try:
             ir = lower_condition(text)
         except LoweringError as exc:
-            raise self._fail(where, f"{what} {text!r}", exc) from None
-        _check_utf8(ir, where, f"{what} {text!r}")
+            raise self._fail(where, f"{what} {_quoted(text)}", exc) from None
+        _check_utf8(ir, where, f"{what} {_quoted(text)}")
         self.references.add(ir)
         return ir
 
