@@ -601,3 +601,33 @@ def test_binary_size_limit_names_both_sizes_and_caches_nothing(
     del env["RUSTLE_BINARY_SIZE_LIMIT"]
     allowed = cli_json("compile", "--plan", str(plan), "--profile", "debug", env=env)
     assert allowed["binaries"][0]["size"] == size
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_an_interrupted_localhost_test_lets_the_binary_finish_its_task(
+    tmp_path: Path, signum: int, code: int
+) -> None:
+    """The CLI passes the signal to the running binary, which finishes its current task,
+    prints its recap and stops; the CLI then exits 130 / 143."""
+    marker = tmp_path / "finished"
+    plan = write_plan(
+        tmp_path / "slow.json",
+        [
+            task("t_0", "shell", {"cmd": f"sleep 2 && touch {marker}"}, name="slow task"),
+            task("t_1", "debug", {"msg": "never reached"}, name="after the signal"),
+        ],
+        name="interrupted run",
+    )
+    cli_json("compile", "--plan", str(plan), "--profile", "debug")  # build outside the clock
+    run = Started("localhost-test", "--plan", str(plan), "--profile", "debug")
+    deadline = time.monotonic() + 60
+    while not processes_mentioning(str(marker)):  # the shell task is running
+        assert time.monotonic() < deadline, "the task never started"
+        time.sleep(0.05)
+    run.signal(signum)
+    result = run.wait()
+    assert result.returncode == code, result.stderr
+    assert marker.exists(), "the running task was cut short"
+    assert "slow task" in result.stdout and "after the signal" not in result.stdout
+    assert "PLAY RECAP" in result.stdout
+    assert "Traceback" not in result.stderr
