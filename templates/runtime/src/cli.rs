@@ -32,7 +32,8 @@ options:
       --dump-plan         print the embedded plan as JSON and exit
   -h, --help              print this help and exit
 
-exit codes: 0 success, 1 usage or internal error, 2 a task failed
+exit codes: 0 success, 1 usage or internal error, 2 a task failed,
+            130/143 stopped by SIGINT/SIGTERM after the running task
 ";
 
 /// `text` (SHORT_USAGE or HELP) with the program name filled in.
@@ -103,7 +104,8 @@ pub fn parse_args(args: &[String]) -> Result<Options, String> {
                     "json" => Format::Json,
                     other => {
                         return Err(format!(
-                            "invalid value '{other}' for --format (expected text or json)"
+                            "invalid value '{}' for --format (expected text or json)",
+                            quote(other)
                         ))
                     }
                 }
@@ -122,9 +124,9 @@ pub fn parse_args(args: &[String]) -> Result<Options, String> {
                 } else if let Some(text) = name.strip_prefix("-e") {
                     parse_extra_vars(text, &mut opts.extra_vars)?;
                 } else if name.starts_with('-') && name.len() > 1 {
-                    return Err(format!("unknown option '{arg}'"));
+                    return Err(format!("unknown option '{}'", quote(arg)));
                 } else {
-                    return Err(format!("unexpected argument '{arg}'"));
+                    return Err(format!("unexpected argument '{}'", quote(arg)));
                 }
             }
         }
@@ -190,19 +192,33 @@ pub fn set_var(vars: &mut Vec<(String, Value)>, key: String, value: Value) {
     }
 }
 
+/// Largest `-e @FILE` read (a larger file, or an endless one such as `/dev/zero`, is
+/// refused rather than filling memory).
+pub const MAX_EXTRA_VARS_FILE: u64 = 64 * 1024 * 1024;
+
+/// Longest piece of an argument quoted back in an error message.
+const QUOTE_LIMIT: usize = 80;
+
+/// `text` for an error message: at most [`QUOTE_LIMIT`] characters, then `...`.
+fn quote(text: &str) -> String {
+    match text.char_indices().nth(QUOTE_LIMIT) {
+        Some((end, _)) => format!("{}...", &text[..end]),
+        None => text.to_string(),
+    }
+}
+
 /// Parses one `-e` value: `key=value`, a JSON object, or `@file` holding a
 /// JSON object.
 pub fn parse_extra_vars(text: &str, vars: &mut Vec<(String, Value)>) -> Result<(), String> {
     if let Some(path) = text.strip_prefix('@') {
-        let contents = std::fs::read(path)
-            .map_err(|e| format!("cannot read extra vars file '{path}': {e}"))?;
+        let contents = read_vars_file(path)?;
         let value = json::parse_bytes(&contents)
-            .map_err(|e| format!("invalid JSON in extra vars file '{path}': {e}"))?;
+            .map_err(|e| format!("invalid JSON in extra vars file '{}': {e}", quote(path)))?;
         return merge_object(value, vars, text);
     }
     if text.trim_start().starts_with('{') {
-        let value =
-            json::parse(text).map_err(|e| format!("invalid JSON in extra vars '{text}': {e}"))?;
+        let value = json::parse(text)
+            .map_err(|e| format!("invalid JSON in extra vars '{}': {e}", quote(text)))?;
         return merge_object(value, vars, text);
     }
     match text.split_once('=') {
@@ -211,9 +227,29 @@ pub fn parse_extra_vars(text: &str, vars: &mut Vec<(String, Value)>) -> Result<(
             Ok(())
         }
         _ => Err(format!(
-            "invalid extra vars '{text}' (expected KEY=VALUE or a JSON object)"
+            "invalid extra vars '{}' (expected KEY=VALUE or a JSON object)",
+            quote(text)
         )),
     }
+}
+
+/// The bytes of an `-e @FILE`, at most [`MAX_EXTRA_VARS_FILE`] of them.
+fn read_vars_file(path: &str) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let cannot = |e: std::io::Error| format!("cannot read extra vars file '{}': {e}", quote(path));
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_EXTRA_VARS_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > MAX_EXTRA_VARS_FILE {
+        return Err(format!(
+            "extra vars file '{}' is larger than {} MiB",
+            quote(path),
+            MAX_EXTRA_VARS_FILE >> 20
+        ));
+    }
+    Ok(bytes)
 }
 
 fn merge_object(value: Value, vars: &mut Vec<(String, Value)>, text: &str) -> Result<(), String> {
@@ -225,7 +261,8 @@ fn merge_object(value: Value, vars: &mut Vec<(String, Value)>, text: &str) -> Re
             Ok(())
         }
         other => Err(format!(
-            "extra vars '{text}' must be a JSON object, found {}",
+            "extra vars '{}' must be a JSON object, found {}",
+            quote(text),
             other.type_name()
         )),
     }
@@ -342,6 +379,45 @@ mod tests {
         }
         assert!(parse(&["--host", ""]).unwrap_err().contains("non-empty"));
         assert!(parse(&["-"]).unwrap_err().contains("unexpected argument"));
+    }
+
+    #[test]
+    fn bad_extra_vars_are_errors_quoted_short() {
+        let huge = format!("{{\"k\": \"{}", "x".repeat(100_000));
+        let err = parse(&["-e", &huge]).unwrap_err();
+        assert!(
+            err.starts_with("invalid JSON in extra vars '{\"k\": \"xxx"),
+            "{err}"
+        );
+        assert!(err.len() < 200, "{err}");
+        let deep = "[".repeat(100_000);
+        assert!(parse(&["-e", &format!("{{\"a\": {deep}")])
+            .unwrap_err()
+            .contains("nesting deeper than"));
+        let err = parse(&["-e", &"é".repeat(500)]).unwrap_err();
+        assert!(err.contains(&format!("'{}...'", "é".repeat(80))), "{err}");
+        assert!(parse(&["-e", "@/dev/zero"])
+            .unwrap_err()
+            .contains("is larger than 64 MiB"));
+        assert!(parse(&["-e", "@/"])
+            .unwrap_err()
+            .starts_with("cannot read extra vars file '/'"));
+        assert!(parse(&["-e", "@/dev/null"])
+            .unwrap_err()
+            .contains("unexpected end of input"));
+        assert!(parse(&["-e", "=="])
+            .unwrap_err()
+            .contains("invalid extra vars '=='"));
+        // Keys need not be identifiers (templates just cannot reach them); `=` splits once.
+        let o = parse(&["-e", "a b=c", "-e", "k==v=", "-e", "{\"1-x\": null}"]).unwrap();
+        assert_eq!(
+            o.extra_vars,
+            vec![
+                ("a b".to_string(), Value::str("c")),
+                ("k".to_string(), Value::str("=v=")),
+                ("1-x".to_string(), Value::Null),
+            ]
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ use crate::json::{obj, Value};
 use crate::modules::{self, ModuleContext, Outcome, Status};
 use crate::payload::{LoopKind, Payload, Play, Task};
 use crate::scope::{remove_omitted, HostState, Scope};
+use crate::signals::Interrupt;
 use crate::tags;
 use crate::time;
 use std::time::{Instant, SystemTime};
@@ -89,12 +90,17 @@ pub struct RunSummary {
     pub tasks: Vec<TaskRecord>,
     pub handlers: Vec<TaskRecord>,
     pub recap: Recap,
+    /// The signal that stopped the run after the task it interrupted, if one did.
+    pub interrupted: Option<Interrupt>,
 }
 
 impl RunSummary {
-    /// 0 when nothing failed (ignored failures do not count), 2 otherwise.
+    /// 130/143 when a signal stopped the run, else 0 when nothing failed (ignored
+    /// failures do not count), 2 otherwise.
     pub fn exit_code(&self) -> i32 {
-        if self.recap.failed > 0 {
+        if let Some(signal) = self.interrupted {
+            signal.exit_code()
+        } else if self.recap.failed > 0 {
             crate::EXIT_FAILED
         } else {
             crate::EXIT_OK
@@ -116,6 +122,17 @@ impl Listener for Silent {}
 
 /// Runs every play of `payload` for the host selected by `opts`.
 pub fn execute(payload: &Payload, opts: &Options, listener: &mut dyn Listener) -> RunSummary {
+    execute_until(payload, opts, listener, &|| None)
+}
+
+/// [`execute`] that asks `stop` after every task and handler: once it names a signal,
+/// nothing more runs (no further task, loop or handler) and the summary records it.
+pub fn execute_until(
+    payload: &Payload,
+    opts: &Options,
+    listener: &mut dyn Listener,
+    stop: &dyn Fn() -> Option<Interrupt>,
+) -> RunSummary {
     let started = SystemTime::now();
     let clock = Instant::now();
     let mut state = HostState {
@@ -132,9 +149,15 @@ pub fn execute(payload: &Payload, opts: &Options, listener: &mut dyn Listener) -
         tasks: Vec::new(),
         handlers: Vec::new(),
         recap: Recap::default(),
+        interrupted: None,
+    };
+    let mut run = Run {
+        summary: &mut summary,
+        listener,
+        stop,
     };
     for play in &payload.plays {
-        if !run_play(&mut state, play, &mut summary, listener) {
+        if !run_play(&mut state, play, &mut run) {
             break;
         }
     }
@@ -142,24 +165,55 @@ pub fn execute(payload: &Payload, opts: &Options, listener: &mut dyn Listener) -
     summary
 }
 
-/// Runs one play; returns false when the host failed and must stop.
-fn run_play<'a>(
-    state: &mut HostState<'a>,
-    play: &'a Play,
-    summary: &mut RunSummary,
-    listener: &mut dyn Listener,
-) -> bool {
-    listener.play_start(play);
+/// Where finished tasks go, and whether a signal asked the run to stop.
+struct Run<'r> {
+    summary: &'r mut RunSummary,
+    listener: &'r mut dyn Listener,
+    stop: &'r dyn Fn() -> Option<Interrupt>,
+}
+
+impl Run<'_> {
+    /// Records a finished task; false when the host must stop (a failure that is not
+    /// ignored, or a signal).
+    fn finish(
+        &mut self,
+        play: &Play,
+        task: &Task,
+        record: TaskRecord,
+        notified: &mut [bool],
+    ) -> bool {
+        let go_on = finish(play, task, record, notified, self.summary);
+        !self.interrupted() && go_on
+    }
+
+    /// Whether a signal asked the run to stop (recorded in the summary).
+    fn interrupted(&mut self) -> bool {
+        if let Some(signal) = (self.stop)() {
+            self.summary.interrupted = Some(signal);
+        }
+        self.summary.interrupted.is_some()
+    }
+}
+
+/// Runs one play; returns false when the host failed (or a signal came) and must stop.
+fn run_play<'a>(state: &mut HostState<'a>, play: &'a Play, run: &mut Run) -> bool {
+    if run.interrupted() {
+        return false;
+    }
+    run.listener.play_start(play);
     let mut notified = vec![false; play.handlers.len()];
     for task in &play.tasks {
         // As in ansible-playbook, a task outside the tag selection is not shown or counted.
         if !tags::task_selected(task, state.opts) {
             continue;
         }
-        let record = run_task(state, play, task, false, listener);
-        if !finish(play, task, record, &mut notified, summary) {
+        let record = run_task(state, play, task, false, run);
+        if !run.finish(play, task, record, &mut notified) {
             return false;
         }
+    }
+    if notified.contains(&true) && run.interrupted() {
+        return false;
     }
     // Flagged handlers run once each, in handler-list order; a handler
     // may notify further handlers, picked up by another pass.
@@ -175,8 +229,8 @@ fn run_play<'a>(
                 *slot = true;
             }
             ran = true;
-            let record = run_task(state, play, handler, true, listener);
-            if !finish(play, handler, record, &mut notified, summary) {
+            let record = run_task(state, play, handler, true, run);
+            if !run.finish(play, handler, record, &mut notified) {
                 return false;
             }
         }
@@ -191,14 +245,14 @@ fn run_task<'a>(
     play: &'a Play,
     task: &'a Task,
     handler: bool,
-    listener: &mut dyn Listener,
+    run: &mut Run,
 ) -> TaskRecord {
-    listener.task_start(task, handler);
+    run.listener.task_start(task, handler);
     let clock = Instant::now();
     let skip = skip_reason(state, task);
     let (outcome, items) = match skip {
         Some(reason) => (Outcome::skipped(reason), Vec::new()),
-        None => run_items(state, play, task),
+        None => run_items(state, play, task, run.stop),
     };
     let result = outcome.result_object();
     if skip.is_none() {
@@ -224,7 +278,7 @@ fn run_task<'a>(
     if task.no_log {
         censor(&mut record);
     }
-    listener.task_done(&record);
+    run.listener.task_done(&record);
     record
 }
 
@@ -258,19 +312,25 @@ fn remember(state: &mut HostState, task: &Task, result: &Value, items: &[ItemRec
 pub const CENSORED: &str =
     "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
 
+/// Replaces everything a `no_log` task's record could show (message, output, display,
+/// result with its diff, loop items and their results) by [`CENSORED`].
 fn censor(record: &mut TaskRecord) {
+    let censored = |changed: bool| {
+        obj([
+            ("censored", Value::str(CENSORED)),
+            ("changed", Value::Bool(changed)),
+        ])
+    };
     record.msg = Value::str(CENSORED);
     record.stdout.clear();
     record.stderr.clear();
     record.display = None;
-    record.result = obj([
-        ("censored", Value::str(CENSORED)),
-        ("changed", Value::Bool(record.changed)),
-    ]);
+    record.result = censored(record.changed);
     for item in &mut record.items {
         item.msg = Value::str(CENSORED);
         item.display = None;
         item.label = "None".to_string();
+        item.result = censored(item.changed);
     }
 }
 
@@ -285,11 +345,13 @@ fn skip_reason(state: &HostState, task: &Task) -> Option<&'static str> {
     None
 }
 
-/// Runs the task once, or once per loop item, and folds the item results.
+/// Runs the task once, or once per loop item, and folds the item results. A loop
+/// stops after the item that is running when `stop` names a signal.
 fn run_items<'a>(
     state: &mut HostState<'a>,
     play: &'a Play,
     task: &'a Task,
+    stop: &dyn Fn() -> Option<Interrupt>,
 ) -> (Outcome, Vec<ItemRecord>) {
     let Some(spec) = &task.loop_ else {
         return (run_once(state, play, task, Vec::new()), Vec::new());
@@ -308,6 +370,9 @@ fn run_items<'a>(
     let mut records = Vec::with_capacity(items.len());
     let total = items.len();
     for (index, item) in items.into_iter().enumerate() {
+        if index > 0 && stop().is_some() {
+            break;
+        }
         let locals = vec![
             ("item".to_string(), item.clone()),
             ("ansible_loop_var".to_string(), Value::str("item")),
@@ -567,4 +632,109 @@ fn finish(
         summary.tasks.push(record);
     }
     !stop
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    fn payload(tasks: &str, handlers: &str) -> Payload {
+        let text = format!(
+            r#"{{"format": 3, "plan": {{"name": "p", "hash": "00"}}, "variables": {{}},
+                "plays": [{{"play_id": "p0", "name": "play", "hosts": ["localhost"],
+                            "strategy": "linear", "tasks": [{tasks}], "handlers": [{handlers}]}}]}}"#
+        );
+        crate::payload::decode(text.as_bytes()).expect("payload")
+    }
+
+    fn debug(name: &str, extra: &str) -> String {
+        format!(
+            r#"{{"task_id": "{name}", "name": "{name}", "module": "debug",
+                 "args": {{"msg": "m", "verbosity": 0}}{extra}}}"#
+        )
+    }
+
+    /// Runs with a stop check that names `signal` from the `after`th call on.
+    fn run_stopping(payload: &Payload, after: usize, signal: Interrupt) -> RunSummary {
+        let calls = Cell::new(0);
+        let stop = || {
+            calls.set(calls.get() + 1);
+            (calls.get() > after).then_some(signal)
+        };
+        execute_until(payload, &Options::default(), &mut Silent, &stop)
+    }
+
+    fn names(records: &[TaskRecord]) -> Vec<&str> {
+        records.iter().map(|r| r.name.as_str()).collect()
+    }
+
+    #[test]
+    fn a_signal_stops_after_the_running_task() {
+        let p = payload(
+            &[
+                // A command reports changed, so it notifies the handler.
+                r#"{"task_id": "a", "name": "a", "module": "command",
+                    "args": {"argv": ["true"]}, "notify": ["h"]}"#
+                    .to_string(),
+                debug("b", ""),
+                debug("c", ""),
+            ]
+            .join(","),
+            &debug("h", ""),
+        );
+        let whole = execute(&p, &Options::default(), &mut Silent);
+        assert_eq!(names(&whole.tasks), ["a", "b", "c"]);
+        assert_eq!(names(&whole.handlers), ["h"]);
+        assert_eq!((whole.interrupted, whole.exit_code()), (None, 0));
+        // Checks: before the play (1), after a (2), after b (3), after c (4), before the
+        // handlers (5).
+        let s = run_stopping(&p, 2, Interrupt::Term);
+        assert_eq!(names(&s.tasks), ["a", "b"]);
+        assert!(s.handlers.is_empty());
+        assert_eq!(s.interrupted, Some(Interrupt::Term));
+        assert_eq!(s.exit_code(), 143);
+        assert_eq!(s.recap.ok, 2);
+        // A signal before anything ran: nothing runs.
+        let s = run_stopping(&p, 0, Interrupt::Int);
+        assert!(s.tasks.is_empty());
+        assert_eq!(s.exit_code(), 130);
+        // During the last task, or just after it: every task is reported, handlers do not run.
+        for after in [3, 4] {
+            let s = run_stopping(&p, after, Interrupt::Int);
+            assert_eq!(names(&s.tasks), ["a", "b", "c"]);
+            assert!(s.handlers.is_empty());
+            assert_eq!(s.exit_code(), 130);
+        }
+    }
+
+    #[test]
+    fn a_signal_stops_a_loop_after_the_running_item() {
+        let looped = r#", "loop": {"kind": "loop", "value": [1, 2, 3], "templates": []}"#;
+        let p = payload(&[debug("l", looped), debug("after", "")].join(","), "");
+        // Checks: before the play (1), before items 2 (2) and 3 (3).
+        let s = run_stopping(&p, 2, Interrupt::Term);
+        assert_eq!(names(&s.tasks), ["l"]);
+        assert_eq!(s.tasks[0].items.len(), 2);
+        assert_eq!(s.tasks[0].status, Status::Ok);
+        assert_eq!(s.exit_code(), 143);
+    }
+
+    #[test]
+    fn censored_records_keep_nothing_of_the_result() {
+        let secret = "s3cr3t-unit";
+        let looped = format!(
+            r#", "no_log": true, "loop": {{"kind": "loop", "value": ["{secret}"], "templates": []}}"#
+        );
+        let task = format!(
+            r#"{{"task_id": "t", "name": "t", "module": "debug",
+                 "args": {{"msg": "{secret}", "verbosity": 0}}{looped}}}"#
+        );
+        let s = execute(&payload(&task, ""), &Options::default(), &mut Silent);
+        let record = &s.tasks[0];
+        let shown = format!("{record:?}");
+        assert!(!shown.contains(secret), "{shown}");
+        assert_eq!(record.items.len(), 1);
+        assert_eq!(record.items[0].label, "None");
+    }
 }

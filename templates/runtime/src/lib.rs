@@ -2,7 +2,10 @@
 //!
 //! A generated binary embeds its compiled execution plan as a JSON payload
 //! and calls [`run_main`]. The crate uses std only and never panics on input:
-//! every problem becomes a message and an exit code.
+//! every problem becomes a message and an exit code. As a last line of defence,
+//! [`run_main`] installs a panic hook that turns a panic into
+//! `error: internal error: <message>` and exit code 1. SIGINT and SIGTERM stop the
+//! run after the running task (see [`signals`]).
 
 pub mod cli;
 pub mod digest;
@@ -16,6 +19,7 @@ pub mod payload;
 pub mod regex;
 pub mod report;
 pub mod scope;
+pub mod signals;
 pub mod tags;
 pub mod textdiff;
 pub mod time;
@@ -37,6 +41,7 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_USAGE: i32 = 1;
 /// A task failed and its failure was not ignored.
 pub const EXIT_FAILED: i32 = 2;
+// A run stopped by SIGINT or SIGTERM exits 128 + the signal's number (130, 143).
 
 /// Program name used in usage texts by [`run_with_args`].
 pub const DEFAULT_PROGRAM: &str = "rustle-plan";
@@ -56,6 +61,8 @@ pub fn run_main_with_modules(
     files: &'static [(&'static str, &'static [u8])],
     modules: &'static [(&'static str, ModuleFn)],
 ) -> i32 {
+    install_panic_hook();
+    signals::install();
     let mut argv = std::env::args_os();
     let program = argv
         .next()
@@ -132,6 +139,30 @@ pub fn run_with_modules(
     run_program(DEFAULT_PROGRAM, payload, embedded, args, out, err)
 }
 
+/// Replaces Rust's panic report (a backtrace hint, exit code 101 or an abort) by one
+/// line, `error: internal error: <message>`, and exit code [`EXIT_USAGE`].
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unexpected failure".to_string());
+        write_stderr_unlocked(format!("error: internal error: {message}\n").as_bytes());
+        std::process::exit(EXIT_USAGE);
+    }));
+}
+
+/// Writes to file descriptor 2 without taking std's stderr lock, which the main thread
+/// holds while the plan runs (a panic on another thread must not wait for it).
+fn write_stderr_unlocked(bytes: &[u8]) {
+    use std::os::fd::FromRawFd;
+    // SAFETY: fd 2 is open for the whole process; ManuallyDrop keeps it open afterwards.
+    let mut stderr = std::mem::ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(2) });
+    let _ = stderr.write_all(bytes);
+}
+
 /// What the generated crate compiles in besides the payload.
 #[derive(Default)]
 struct Embedded {
@@ -191,17 +222,52 @@ fn run_program(
         cli::Format::Text => {
             let mut reporter = report::TextReporter::new(out, opts.host_name(), opts.verbosity)
                 .with_diff(opts.diff);
-            let summary = executor::execute(&plan, &opts, &mut reporter);
+            let summary = executor::execute_until(&plan, &opts, &mut reporter, &signals::received);
+            if let Some(signal) = summary.interrupted {
+                reporter.interrupted(signal);
+            }
             reporter.recap(&summary.recap);
             summary
         }
         cli::Format::Json => {
-            let summary = executor::execute(&plan, &opts, &mut executor::Silent);
+            let summary =
+                executor::execute_until(&plan, &opts, &mut executor::Silent, &signals::received);
             let report = report::json_report(&plan, &opts, &summary);
             let _ = writeln!(out, "{}", report.to_compact());
+            if let Some(signal) = summary.interrupted {
+                let _ = write!(err, "{}", report::interrupted_text(signal).trim_start());
+            }
             summary
         }
     };
     let _ = out.flush();
     summary.exit_code()
+}
+
+#[cfg(test)]
+mod panic_hook_tests {
+    const CHILD: &str = "RUSTLE_PANIC_HOOK_CHILD";
+    const NAME: &str = "panic_hook_tests::a_panic_is_one_line_and_exit_code_1";
+
+    #[test]
+    fn a_panic_is_one_line_and_exit_code_1() {
+        if std::env::var_os(CHILD).is_some() {
+            // In the re-run test binary: a real panic, with the hook in place.
+            super::install_panic_hook();
+            let empty: Vec<u8> = Vec::new();
+            let _ = empty[std::hint::black_box(3)];
+            return;
+        }
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", NAME, "--nocapture", "--test-threads=1"])
+            .env(CHILD, "1")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(super::EXIT_USAGE), "{err}");
+        assert_eq!(
+            err,
+            "error: internal error: index out of bounds: the len is 0 but the index is 3\n"
+        );
+    }
 }

@@ -5,6 +5,7 @@ use crate::executor::{Listener, Recap, RunSummary, TaskRecord};
 use crate::json::{obj, Value};
 use crate::modules::Status;
 use crate::payload::{Payload, Play, Task};
+use crate::signals::Interrupt;
 use crate::tags;
 use std::fmt::Write as _;
 use std::io::Write;
@@ -39,6 +40,11 @@ impl<'a> TextReporter<'a> {
     pub fn with_diff(mut self, diff: bool) -> TextReporter<'a> {
         self.diff = diff;
         self
+    }
+
+    /// Prints the notice of a run a signal stopped (before the recap).
+    pub fn interrupted(&mut self, signal: Interrupt) {
+        self.emit(&interrupted_text(signal));
     }
 
     /// Prints the PLAY RECAP block.
@@ -182,6 +188,7 @@ fn item_lines(record: &TaskRecord, host: &str, diff: bool) -> String {
                     .iter()
                     .filter(|(k, v)| {
                         k == "msg"
+                            || k == "censored"
                             || k == "changed"
                             || k == "item"
                             || k == "rc"
@@ -230,6 +237,15 @@ fn verbose_result(record: &TaskRecord, verbosity: u32) -> Value {
     Value::Object(members)
 }
 
+/// The notice printed before the recap of a run a signal stopped.
+pub fn interrupted_text(signal: Interrupt) -> String {
+    format!(
+        "\n[ERROR]: Interrupted by {}: stopped after the running task; no further tasks or \
+         handlers were run\n",
+        signal.name()
+    )
+}
+
 /// The PLAY RECAP block (ansible-playbook layout without colors).
 pub fn recap_text(host: &str, recap: &Recap) -> String {
     let Recap {
@@ -258,7 +274,7 @@ pub fn json_report(payload: &Payload, opts: &Options, summary: &RunSummary) -> V
         ignored,
     } = summary.recap;
     let count = |n: u64| Value::Int(i64::try_from(n).unwrap_or(i64::MAX));
-    obj([
+    let mut report = obj([
         (
             "plan",
             obj([
@@ -288,7 +304,11 @@ pub fn json_report(payload: &Payload, opts: &Options, summary: &RunSummary) -> V
                 ("ignored", count(ignored)),
             ]),
         ),
-    ])
+    ]);
+    if let (Value::Object(members), Some(signal)) = (&mut report, summary.interrupted) {
+        members.push(("interrupted".to_string(), Value::str(signal.name())));
+    }
+    report
 }
 
 fn record_json(record: &TaskRecord) -> Value {

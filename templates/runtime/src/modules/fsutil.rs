@@ -35,6 +35,54 @@ pub fn default_file_mode() -> u32 {
     0o666 & !umask()
 }
 
+/// Prefix of the temporary files [`PendingWrite`] creates beside a destination.
+const TMP_PREFIX: &str = ".rustle_tmp";
+
+/// `ESRCH`: no such process (3 on every Unix).
+const ESRCH: i32 = 3;
+
+extern "C" {
+    fn kill(pid: i32, signal: std::ffi::c_int) -> std::ffi::c_int;
+}
+
+/// The process id in a temporary file name `.rustle_tmp<pid>_<n>_<hex>...` made by
+/// [`tmp_name`], or None for any other name.
+fn tmp_owner(name: &str) -> Option<i32> {
+    let rest = name.strip_prefix(TMP_PREFIX)?;
+    let (pid, rest) = rest.split_once('_')?;
+    let (counter, rest) = rest.split_once('_')?;
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    if !digits(pid) || !digits(counter) || !rest.starts_with(|c: char| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    pid.parse().ok().filter(|p| *p > 0)
+}
+
+/// Whether no process `pid` exists (a process of another user still counts as alive).
+fn process_gone(pid: i32) -> bool {
+    // SAFETY: signal 0 only checks that the process exists; nothing is sent.
+    let rc = unsafe { kill(pid, 0) };
+    rc != 0 && io::Error::last_os_error().raw_os_error() == Some(ESRCH)
+}
+
+/// Removes the temporary files a killed run left in `dir` (named by [`tmp_name`] with
+/// the id of a process that no longer exists). Errors are ignored: this is tidying.
+pub fn remove_stale_temps(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(tmp_owner) else {
+            continue;
+        };
+        let is_file = entry.file_type().map(|t| t.is_file()).unwrap_or(false);
+        if is_file && process_gone(pid) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
 fn tmp_name(dest: &Path) -> PathBuf {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
@@ -46,7 +94,7 @@ fn tmp_name(dest: &Path) -> PathBuf {
         .duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
         .unwrap_or(0);
-    let name = format!(".rustle_tmp{}_{n}_{nanos:x}{base}", std::process::id());
+    let name = format!("{TMP_PREFIX}{}_{n}_{nanos:x}{base}", std::process::id());
     match dest.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir.join(name),
         _ => PathBuf::from(name),
@@ -64,7 +112,9 @@ pub fn atomic_write(dest: &Path, content: &[u8]) -> Result<(), String> {
 
 /// New contents of a file, written and synced to a temporary file in the
 /// destination's folder, not yet in place (so `validate` can check it).
-/// Dropping it without [`PendingWrite::commit`] removes the temporary file.
+/// Dropping it without [`PendingWrite::commit`] removes the temporary file; one a
+/// killed process left behind is removed by the next write into the same folder
+/// ([`remove_stale_temps`]).
 pub struct PendingWrite {
     tmp: PathBuf,
     file: Option<File>,
@@ -74,6 +124,11 @@ impl PendingWrite {
     /// Writes `content` to a new temporary file beside `dest` (mode 0600).
     pub fn create(dest: &Path, content: &[u8]) -> Result<PendingWrite, String> {
         let tmp = tmp_name(dest);
+        remove_stale_temps(
+            tmp.parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new(".")),
+        );
         let file = OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -868,6 +923,36 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names.len(), 1, "{names:?}");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn stale_temps_of_dead_processes_are_removed() {
+        assert_eq!(tmp_owner(".rustle_tmp123_0_1fa.txt"), Some(123));
+        assert_eq!(tmp_owner(".rustle_tmp123_4_f"), Some(123));
+        for other in [
+            ".rustle_tmp_0_1f",
+            ".rustle_tmp12_x_1f",
+            ".rustle_tmp12_0_",
+            ".rustle_tmp12_0_.txt",
+            ".rustle_tmp0_0_1",
+            "rustle_tmp12_0_1",
+            "a.txt",
+        ] {
+            assert_eq!(tmp_owner(other), None, "{other}");
+        }
+        let dir = tmpdir("stale");
+        // pid_max is at most 2^22 on Linux; 2^30 is never a live process.
+        let dead = dir.join(".rustle_tmp1073741824_0_abcf.txt");
+        let alive = dir.join(format!(".rustle_tmp{}_7_abcf.txt", std::process::id()));
+        let unrelated = dir.join(".rustle_tmpx");
+        for p in [&dead, &alive, &unrelated] {
+            fs::write(p, b"partial").unwrap();
+        }
+        atomic_write(&dir.join("f.txt"), b"new\n").unwrap();
+        assert!(!dead.exists());
+        assert!(alive.exists() && unrelated.exists());
+        assert_eq!(fs::read(dir.join("f.txt")).unwrap(), b"new\n");
         fs::remove_dir_all(&dir).unwrap();
     }
 
