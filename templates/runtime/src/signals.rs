@@ -75,6 +75,26 @@ pub fn install() -> bool {
     int && term
 }
 
+/// `catch(signal, handler)` for a `sys` module that declares `SigAction`, `action`,
+/// `sigaction` and the `SIG_IGN` / `SA_*` constants of its libc.
+macro_rules! catch_with_sigaction {
+    () => {
+        pub(super) fn catch(signal: i32, handler: extern "C" fn(c_int)) -> bool {
+            let new = action(handler as usize, SA_RESTART | SA_RESETHAND);
+            let mut old = action(0, 0);
+            // SAFETY: both pointers refer to live structs laid out as this libc's.
+            if unsafe { sigaction(signal, &new, &mut old) } != 0 {
+                return false;
+            }
+            if old.sa_handler == SIG_IGN {
+                // SAFETY: as above; the old action is put back as it was.
+                return unsafe { sigaction(signal, &old, std::ptr::null_mut()) } == 0;
+            }
+            true
+        }
+    };
+}
+
 #[cfg(all(
     target_os = "linux",
     any(target_env = "gnu", target_env = "musl"),
@@ -117,19 +137,7 @@ mod sys {
         }
     }
 
-    pub(super) fn catch(signal: i32, handler: extern "C" fn(c_int)) -> bool {
-        let new = action(handler as usize, SA_RESTART | SA_RESETHAND);
-        let mut old = action(0, 0);
-        // SAFETY: both pointers refer to live structs laid out as this libc's.
-        if unsafe { sigaction(signal, &new, &mut old) } != 0 {
-            return false;
-        }
-        if old.sa_handler == SIG_IGN {
-            // SAFETY: as above; the old action is put back as it was.
-            return unsafe { sigaction(signal, &old, std::ptr::null_mut()) } == 0;
-        }
-        true
-    }
+    catch_with_sigaction!();
 }
 
 #[cfg(any(target_os = "macos", target_os = "ios", target_os = "freebsd"))]
@@ -170,19 +178,7 @@ mod sys {
         }
     }
 
-    pub(super) fn catch(signal: i32, handler: extern "C" fn(c_int)) -> bool {
-        let new = action(handler as usize, SA_RESTART | SA_RESETHAND);
-        let mut old = action(0, 0);
-        // SAFETY: both pointers refer to live structs laid out as this libc's.
-        if unsafe { sigaction(signal, &new, &mut old) } != 0 {
-            return false;
-        }
-        if old.sa_handler == SIG_IGN {
-            // SAFETY: as above; the old action is put back as it was.
-            return unsafe { sigaction(signal, &old, std::ptr::null_mut()) } == 0;
-        }
-        true
-    }
+    catch_with_sigaction!();
 }
 
 #[cfg(not(any(
