@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .config import format_size
 from .errors import PlanError
 
 MAX_PLAN_BYTES = 64 * 1024 * 1024
@@ -494,19 +495,7 @@ def _too_big(path: Path, size: str, limit: int) -> PlanError:
 
 
 def _bytes(size: int) -> str:
-    return f"{size} bytes ({describe_size(size)})"
-
-
-def describe_size(size: int) -> str:
-    """``50.0 MiB``: a byte count as people read it."""
-    if size < 1024:
-        return f"{size} B"
-    value = size / 1024
-    for unit in ("KiB", "MiB"):
-        if value < 1024:
-            return f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} GiB"
+    return f"{size} bytes ({format_size(size)})"
 
 
 def plan_display_name(plan: ExecutionPlan, path: Path) -> str:

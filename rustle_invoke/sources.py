@@ -21,10 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .config import format_size
 from .hashing import input_digest, sha256_hex
 from .lowering import LoweringError, TemplateOptions, has_jinja, lower_template
 from .modules import ArgumentError
-from .plan import describe_size, plan_size_limit
+from .plan import plan_size_limit
 
 # Ansible's template module: trim_blocks on, lstrip_blocks off, trailing newlines kept.
 TEMPLATE_DEFAULTS = {"trim_blocks": True, "lstrip_blocks": False, "keep_trailing_newline": True}
@@ -138,7 +139,7 @@ class SourceFiles:
         limit = self.size_limit
         return ArgumentError(
             f"{src!r} ({path}) {what}, over the binary size limit of {limit} bytes "
-            f"({describe_size(limit)}): the binary embeds it, so it could never fit "
+            f"({format_size(limit)}): the binary embeds it, so it could never fit "
             "(raise RUSTLE_BINARY_SIZE_LIMIT if binaries this large are intended)"
         )
 
