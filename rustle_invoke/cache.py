@@ -22,7 +22,7 @@ import shutil
 import tempfile
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -96,6 +96,19 @@ def private_dir(path: Path) -> Path:
         if info.st_mode & 0o077:
             path.chmod(0o700)
     return path
+
+
+def sweep_unfinished(root: Path, lock_of: Callable[[str], Path]) -> list[str]:
+    """Remove the ``.put-<key>-*`` folders in ``root`` whose writer is gone: the lock
+    ``lock_of(key)`` that it held while writing is free. Returns the removed names."""
+    removed: list[str] = []
+    for child in sorted(root.glob(f"{PUT_PREFIX}*")):
+        key = child.name[len(PUT_PREFIX) :].rsplit("-", 1)[0]
+        with try_hold(lock_of(key)) as free:
+            if free:  # else its writer is alive and still writing
+                shutil.rmtree(child, ignore_errors=True)
+                removed.append(child.name)
+    return removed
 
 
 class BinaryCache:
@@ -273,21 +286,13 @@ class BinaryCache:
     def sweep(self) -> list[str]:
         """Remove what killed processes left: half-written entries whose key nobody
         holds, and entries that were being deleted. Returns the removed names."""
-        removed: list[str] = []
         if not self.root.is_dir():
-            return removed
-        for child in sorted(self.root.iterdir()):
-            name = child.name
-            if name.startswith(EVICTED_PREFIX):
-                shutil.rmtree(child, ignore_errors=True)
-                removed.append(name)
-            elif name.startswith(PUT_PREFIX):
-                key = name[len(PUT_PREFIX) :].rsplit("-", 1)[0]
-                with try_hold(self.lock_path(key)) as free:
-                    if free:  # else its writer is alive and still writing
-                        shutil.rmtree(child, ignore_errors=True)
-                        removed.append(name)
-        return removed
+            return []
+        removed = []
+        for child in sorted(self.root.glob(f"{EVICTED_PREFIX}*")):
+            shutil.rmtree(child, ignore_errors=True)
+            removed.append(child.name)
+        return removed + sweep_unfinished(self.root, self.lock_path)
 
     def prune(self, *, max_size: int | None = None, max_age_days: float | None = None) -> list[str]:
         """Drop entries unused for ``max_age_days``, then least recently used ones

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .config import format_size
+from .config import CompilerConfig, format_size
 from .errors import PlanError
 
 MAX_PLAN_BYTES = 64 * 1024 * 1024
@@ -458,8 +458,6 @@ def plan_size_limit(binary_size_limit: int | None = None) -> int:
     """The binary size limit given, else the configured one (environment or default)."""
     if binary_size_limit is not None:
         return binary_size_limit
-    from .config import CompilerConfig
-
     return CompilerConfig.from_env().binary_size_limit
 
 

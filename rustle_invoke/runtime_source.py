@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from .cache import PUT_PREFIX, private_dir
+from .cache import PUT_PREFIX, private_dir, sweep_unfinished
 from .errors import ProjectCreationFailed
 from .hashing import sha256_tree
-from .locks import hold, try_hold
+from .locks import hold
 from .resources import templates_dir
 
 RUNTIME_PACKAGE = "rustle-runtime"
@@ -58,16 +58,9 @@ class RuntimeSource:
 def sweep_runtime_copies(cache_dir: Path) -> list[str]:
     """Remove half-written runtime copies whose writer is gone (its lock is free)."""
     root = cache_dir / "runtime"
-    removed: list[str] = []
     if not root.is_dir():
-        return removed
-    for child in sorted(root.glob(f"{PUT_PREFIX}*")):
-        digest = child.name[len(PUT_PREFIX) :].rsplit("-", 1)[0]
-        with try_hold(root / f"{digest}.lock") as free:
-            if free:
-                shutil.rmtree(child, ignore_errors=True)
-                removed.append(child.name)
-    return removed
+        return []
+    return sweep_unfinished(root, lambda digest: root / f"{digest}.lock")
 
 
 def _collect(root: Path) -> list[tuple[str, bytes]]:
