@@ -10,12 +10,9 @@ from . import process
 from .errors import ConfigError, PostProcessingFailed, ToolchainMissing
 from .hookspecs import hookimpl
 from .postprocess import Artifact, PostProcessorRegistry
+from .targets import is_apple
 
 TOOL_TIMEOUT = 600
-
-
-def is_apple(target: str) -> bool:
-    return "-apple-" in target or target.startswith("universal2-apple")
 
 
 @cache

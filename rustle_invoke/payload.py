@@ -25,6 +25,12 @@ from .sources import SourceFiles, SourceSettings
 
 PAYLOAD_FORMAT = 3
 # ansible_* names that are magic variables or the facts dict itself, never gathered as facts.
+# Built-in modules that never read facts; any other module (setup, the package and service
+# modules that pick a manager by fact, every plugin module) needs the gatherer compiled in.
+FACT_FREE_MODULES = frozenset(
+    {"debug", "command", "shell", "set_fact", "assert", "fail", "ping", "stat", "wait_for",
+     "file", "copy", "template", "lineinfile"}
+)
 _NOT_FACTS = {"facts", "check_mode", "verbosity", "loop_var", "index_var", "play_hosts"}
 
 
@@ -41,6 +47,10 @@ class Payload:
     inputs: tuple[tuple[str, str], ...] = ()
     # Rust code and crate dependencies of the plugin modules the plan uses.
     plugins: PluginCode = field(default_factory=PluginCode)
+    # What the binary compiles in besides the plugins: the runtime's modules the plan uses
+    # (the linker leaves the others out) and whether it needs the fact gatherer.
+    builtin_modules: tuple[str, ...] = ()
+    reads_facts: bool = True
 
 
 _SURROGATE_HINT = (
@@ -374,6 +384,8 @@ def build_payload(
     }
     modules = sorted({t["module"] for p in plays for t in (*p["tasks"], *p["handlers"])})
     plugins = plugin_code(lowering.modules.values())
+    plugin_names = {name for module in plugins.modules for name in module.names}
+    builtins = tuple(m for m in modules if m not in plugin_names)
     return Payload(
         data=_encode(document),
         plan_hash=plan_hash,
@@ -382,4 +394,6 @@ def build_payload(
         blobs=tuple(sorted(lowering.sources.blobs.items())),
         inputs=tuple(sorted({**lowering.sources.inputs, **dict(plugins.inputs)}.items())),
         plugins=plugins,
+        builtin_modules=builtins,
+        reads_facts=bool(body["facts"]) or not set(modules) <= FACT_FREE_MODULES,
     )

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +37,7 @@ from .postprocess import (
 )
 from .progress import Progress
 from .runtime_source import runtime_source
-from .targets import TargetGroup, deployment_targets, resolve_alias
+from .targets import TargetGroup, deployment_targets, is_apple, resolve_alias
 from .toolchain import Toolchain, check_target, detect_toolchain
 
 if TYPE_CHECKING:  # validation, rendering and building are imported only when needed
@@ -245,11 +246,52 @@ def plan_builds(
     toolchain = detect_toolchain()
     groups = deployment_targets(options.target, loaded.plan, toolchain.host, options.hosts)
     builders = builder_registry()
-    steps = postprocessor_registry().chain(options.post or config.post_processors)
+    names, by_default = post_names(options, config)
+    steps = postprocessor_registry().chain(names)
     return [
-        _plan_target(loaded, payload, toolchain, group, options, config, builders, steps)
+        _plan_target(
+            loaded,
+            payload,
+            toolchain,
+            group,
+            options,
+            config,
+            builders,
+            # upx cannot pack Apple binaries: the min-size default leaves them unpacked.
+            () if by_default and is_apple(group.triple) else steps,
+        )
         for group in groups
     ]
+
+
+# Post-processors a profile runs when none are asked for: min-size packs with UPX.
+PROFILE_POST = {OptimizationLevel.MINIMAL_SIZE: ("upx",)}
+NO_POST = "none"
+
+
+def post_names(options: CompileOptions, config: CompilerConfig) -> tuple[tuple[str, ...], bool]:
+    """The post-processors to run, and whether they are the profile's default.
+
+    ``--post`` (or the config) wins; ``--post none`` runs none. Otherwise the profile's
+    default chain runs, each step only where its tool is installed (a warning says when
+    one is missing: the binary is then just not packed)."""
+    asked = options.post or config.post_processors
+    if asked:
+        return (() if tuple(asked) == (NO_POST,) else tuple(asked)), False
+    profile = options.profile or config.default_optimization
+    return tuple(n for n in PROFILE_POST.get(profile, ()) if _installed(n, profile)), True
+
+
+@cache
+def _installed(tool: str, profile: OptimizationLevel) -> bool:
+    if process.which(tool) is not None:
+        return True
+    warnings.warn(
+        f"{tool} is not installed, so the {profile.value} binary is not packed with it "
+        f"(install {tool} for a smaller file, or pass --post none to silence this)",
+        stacklevel=2,
+    )
+    return False
 
 
 def _plan_target(
@@ -452,7 +494,7 @@ def _input_key(
             "profile": (options.profile or config.default_optimization).value,
             "target_cpu": options.target_cpu,
             "features": sorted(options.features),
-            "post": _post_identity(options.post or config.post_processors),
+            "post": _post_identity(post_names(options, config)[0]),
             "builder": options.builder,
             "hosts": list(options.hosts),
             "src_root": str(options.src_root.resolve()) if options.src_root else None,

@@ -30,12 +30,11 @@ SELF_CONTAINED_RUNTIME = "runtime"
 
 # Identical in every generated manifest, so that every plan shares one build of the runtime.
 PROFILES: dict[str, dict[str, Any]] = {
-    "release": {"opt-level": 3, "debug": False, "strip": "debuginfo", "incremental": False},
+    "release": {"opt-level": 3, "debug": False, "strip": True, "incremental": False},
     "release-debuginfo": {"inherits": "release", "debug": True, "strip": "none"},
     "min-size": {
         "inherits": "release",
         "opt-level": "z",
-        "lto": "fat",
         "codegen-units": 1,
         "panic": "abort",
         "strip": True,
@@ -163,6 +162,8 @@ def render_project(
                 plan_hash=payload.plan_hash,
                 blobs=[digest for digest, _ in payload.blobs],
                 plugin_modules=plugins.modules,
+                builtin_modules=[(name, name) for name in payload.builtin_modules],
+                reads_facts=payload.reads_facts,
             )
         )
     except jinja2.TemplateError as exc:

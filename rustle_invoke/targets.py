@@ -73,6 +73,11 @@ _OS = {
 }
 
 
+def is_apple(target: str) -> bool:
+    """An Apple target (or the universal2 pseudo-target)."""
+    return "-apple-" in target or target.startswith("universal2-apple")
+
+
 def resolve_alias(name: str, host: str) -> str:
     """The triple ``name`` stands for (``host`` is this machine's); a glibc suffix is
     kept (``linux-x64.2.17`` → ``x86_64-unknown-linux-gnu.2.17``)."""

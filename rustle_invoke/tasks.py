@@ -140,8 +140,11 @@ def _positive(value: Any, flag: str, unit: str = "seconds") -> float | None:
     }
 )
 @cli_errors
-def render(c, plan, out=None, target=None, src_root=None, allow_src_outside_root=False, json=False):
+def render(
+    c, plan=None, out=None, target=None, src_root=None, allow_src_outside_root=False, json=False
+):
     """Render a plan's Rust project (validate it; with --out, write it)."""
+    plan = _required_plan(plan)
     from . import pipeline
 
     summary = pipeline.render_plan(
@@ -166,6 +169,15 @@ def render(c, plan, out=None, target=None, src_root=None, allow_src_outside_root
             f"plan is valid: {summary['binary_name']} (template {summary['template_hash'][:12]},"
             f" modules: {', '.join(summary['modules'])})"
         )
+
+
+def _required_plan(plan: str | None) -> str:
+    """The --plan value; a flag (not a positional) so that `TASK --help` shows help."""
+    if not plan:
+        from .errors import ConfigError
+
+        raise ConfigError("--plan is required", hint="pass --plan PATH to a rustle-plan JSON file")
+    return plan
 
 
 def _compile_options(**kw: Any) -> Any:
@@ -215,7 +227,7 @@ def _compile_options(**kw: Any) -> Any:
 @cli_errors
 def compile(
     c,
-    plan,
+    plan=None,
     target=None,
     profile=None,
     builder="auto",
@@ -233,6 +245,7 @@ def compile(
     json=False,
 ):
     """Compile a plan into a native binary (cached by content)."""
+    plan = _required_plan(plan)
     from .toolchain import prefetch_toolchain
 
     prefetch_toolchain()  # `rustc -vV` runs while the pipeline and the plugins load
@@ -349,7 +362,7 @@ def cache_task(
 @cli_errors
 def localhost_test(
     c,
-    plan,
+    plan=None,
     profile=None,
     check=False,
     diff=False,
@@ -362,6 +375,7 @@ def localhost_test(
     json=False,
 ):
     """Compile a plan for this machine and run it here."""
+    plan = _required_plan(plan)
     from .toolchain import prefetch_toolchain
 
     prefetch_toolchain()
@@ -425,8 +439,10 @@ def clean(c, all=False, json=False):
 @task(help={"json": "print one JSON document"})
 @cli_errors
 def plugins(c, json=False):
-    """List the loaded plugins: versions, hooks, and the builders, post-processors and
-    modules each one adds; plugins that failed to load are named too."""
+    """List the loaded plugins and what each one adds.
+
+    For each plugin: its version, its hooks, and the builders, post-processors and
+    modules it adds; plugins that failed to load are named too."""
     from . import plugins as plugin_loading
 
     pm = plugin_loading.plugin_manager()

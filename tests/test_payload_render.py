@@ -66,7 +66,6 @@ def test_manifest_is_written_by_tomli_w_with_all_profiles(tmp_path: Path) -> Non
     assert profiles["min-size"] == {
         "inherits": "release",
         "opt-level": "z",
-        "lto": "fat",
         "codegen-units": 1,
         "panic": "abort",
         "strip": True,

@@ -140,7 +140,7 @@ pub fn execute_until(
         opts,
         host: opts.host_name().to_string(),
         registered: Vec::new(),
-        facts: FactCache::new(),
+        facts: FactCache::with_gatherer(payload.extensions.facts()),
     };
     let mut summary = RunSummary {
         host: state.host.clone(),
@@ -645,7 +645,10 @@ mod tests {
                 "plays": [{{"play_id": "p0", "name": "play", "hosts": ["localhost"],
                             "strategy": "linear", "tasks": [{tasks}], "handlers": [{handlers}]}}]}}"#
         );
-        crate::payload::decode(text.as_bytes()).expect("payload")
+        Payload {
+            extensions: crate::modules::Extensions::new(&[]),
+            ..crate::payload::decode(text.as_bytes()).expect("payload")
+        }
     }
 
     fn debug(name: &str, extra: &str) -> String {

@@ -61,6 +61,17 @@ pub fn run_main_with_modules(
     files: &'static [(&'static str, &'static [u8])],
     modules: &'static [(&'static str, ModuleFn)],
 ) -> i32 {
+    run_main_compiled(payload, files, Extensions::new(modules))
+}
+
+/// [`run_main`] for a binary that has exactly `extensions` compiled in: the generated
+/// `main.rs` names its plugin modules, the built-in modules its plan uses and, when the
+/// plan reads facts, the fact gatherer (see [`modules::Extensions::pruned`]).
+pub fn run_main_compiled(
+    payload: &[u8],
+    files: &'static [(&'static str, &'static [u8])],
+    extensions: Extensions,
+) -> i32 {
     install_panic_hook();
     signals::install();
     let mut argv = std::env::args_os();
@@ -83,7 +94,7 @@ pub fn run_main_with_modules(
         payload,
         Embedded {
             blobs: Blobs::new(files),
-            extensions: Extensions::new(modules),
+            extensions,
         },
         &args,
         &mut out,
@@ -102,14 +113,7 @@ pub fn run_with_args(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> i32 {
-    run_program(
-        DEFAULT_PROGRAM,
-        payload,
-        Embedded::default(),
-        args,
-        out,
-        err,
-    )
+    run_with_modules(payload, &[], &[], args, out, err)
 }
 
 /// Like [`run_with_args`] with embedded files.

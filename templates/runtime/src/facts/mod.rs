@@ -190,6 +190,7 @@ struct State {
 /// The cache uses interior mutability, so it works through shared
 /// references; it is meant for one thread (it is not `Sync`).
 pub struct FactCache {
+    gatherer: Option<Gatherer>,
     state: RefCell<State>,
     /// Output of `lsb_release -a`, shared by the `lsb` and distribution
     /// groups (`None` inside when the tool is missing or fails).
@@ -202,10 +203,29 @@ impl Default for FactCache {
     }
 }
 
+/// Reads facts from the host. A binary whose plan reads no facts is built without one
+/// (see [`crate::modules::Extensions::pruned`]), which leaves the gathering code out.
+#[derive(Clone, Copy)]
+pub struct Gatherer {
+    collect: fn(&FactCache, Group) -> Vec<Fact>,
+}
+
+/// The gatherer that reads this host's facts.
+pub const HOST_FACTS: Gatherer = Gatherer {
+    collect: FactCache::collect,
+};
+
 impl FactCache {
-    /// An empty cache; nothing is read until a fact is asked for.
+    /// An empty cache that reads this host's facts; nothing is read until a fact is
+    /// asked for.
     pub fn new() -> FactCache {
+        FactCache::with_gatherer(Some(HOST_FACTS))
+    }
+
+    /// An empty cache with `gatherer` (`None`: no fact is ever known).
+    pub fn with_gatherer(gatherer: Option<Gatherer>) -> FactCache {
         FactCache {
+            gatherer,
             state: RefCell::new(State::default()),
             lsb_output: OnceCell::new(),
         }
@@ -236,7 +256,10 @@ impl FactCache {
         }
         // No borrow is held while collecting: a group may ask for facts of
         // other groups (the distribution needs `system`, for instance).
-        let facts = self.collect(group);
+        let facts = match self.gatherer {
+            Some(gatherer) => (gatherer.collect)(self, group),
+            None => Vec::new(),
+        };
         let mut state = self.state.borrow_mut();
         if state.loaded.contains(&group) {
             return;

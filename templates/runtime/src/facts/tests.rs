@@ -3,6 +3,13 @@
 use super::*;
 
 #[test]
+fn a_cache_without_a_gatherer_knows_no_fact() {
+    assert_eq!(FactCache::with_gatherer(None).get("system"), None);
+    assert!(FactCache::with_gatherer(None).all().is_empty());
+    assert!(FactCache::new().get("system").is_some());
+}
+
+#[test]
 fn known_facts_are_sorted_unique_and_resolvable() {
     let names = known_facts();
     assert!(names.windows(2).all(|w| w[0] < w[1]), "sorted and unique");

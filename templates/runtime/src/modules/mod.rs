@@ -212,31 +212,66 @@ impl ModuleContext<'_> {
 /// A module compiled into the plan crate by a plugin (see the module docs above).
 pub type ModuleFn = fn(&Value, &ModuleContext) -> Outcome;
 
-/// The plugin modules of a binary, by name: consulted before the built-in modules.
+/// A table of modules by name: `(name, function)` pairs, one per name and alias.
+pub type ModuleTable = &'static [(&'static str, ModuleFn)];
+
+/// What a binary has compiled in: its plugin modules, the built-in modules its plan uses
+/// and, when the plan reads facts, the fact gatherer. The generated `main.rs` names only
+/// what its plan needs, so the linker leaves every other module out of the binary.
 #[derive(Clone, Copy, Default)]
 pub struct Extensions {
-    modules: &'static [(&'static str, ModuleFn)],
+    modules: ModuleTable,
+    builtins: ModuleTable,
+    facts: Option<crate::facts::Gatherer>,
 }
 
 impl Extensions {
-    /// The table the generated `main.rs` builds: `(name, function)` pairs, one per name
-    /// and alias; the first entry of a name wins.
-    pub const fn new(modules: &'static [(&'static str, ModuleFn)]) -> Extensions {
-        Extensions { modules }
+    /// Plugin `modules` (tried before the built-in ones; the first entry of a name wins)
+    /// with every built-in module and the fact gatherer.
+    pub const fn new(modules: ModuleTable) -> Extensions {
+        Extensions::pruned(modules, entry::ALL, Some(crate::facts::HOST_FACTS))
     }
 
-    /// The function registered under `name`.
+    /// Plugin `modules`, the built-in modules in `builtins` and the fact gatherer `facts`
+    /// (`None`: every fact is undefined), and nothing else.
+    pub const fn pruned(
+        modules: ModuleTable,
+        builtins: ModuleTable,
+        facts: Option<crate::facts::Gatherer>,
+    ) -> Extensions {
+        Extensions {
+            modules,
+            builtins,
+            facts,
+        }
+    }
+
+    /// The plugin module registered under `name`.
     pub fn get(&self, name: &str) -> Option<ModuleFn> {
-        self.modules
-            .iter()
-            .find(|(known, _)| *known == name)
-            .map(|(_, f)| *f)
+        find_in(self.modules, name)
     }
 
-    /// The registered names, in table order.
+    /// The built-in module compiled in under `name`.
+    pub fn builtin(&self, name: &str) -> Option<ModuleFn> {
+        find_in(self.builtins, name)
+    }
+
+    /// The fact gatherer, if this binary has one.
+    pub fn facts(&self) -> Option<crate::facts::Gatherer> {
+        self.facts
+    }
+
+    /// The registered plugin module names, in table order.
     pub fn names(&self) -> impl Iterator<Item = &'static str> {
         self.modules.iter().map(|(name, _)| *name)
     }
+}
+
+fn find_in(table: ModuleTable, name: &str) -> Option<ModuleFn> {
+    table
+        .iter()
+        .find(|(known, _)| *known == name)
+        .map(|(_, f)| *f)
 }
 
 impl std::fmt::Debug for Extensions {
@@ -254,15 +289,18 @@ pub fn dispatch(
     ctx: &ModuleContext,
     extensions: &Extensions,
 ) -> Outcome {
-    let Some(function) = extensions.get(module) else {
-        return run(module, args, ctx);
-    };
     if args.as_object().is_none() {
         return Outcome::failed(format!(
             "{module}: arguments must be an object, found {}",
             args.type_name()
         ));
     }
+    let Some(function) = extensions.get(module) else {
+        return match extensions.builtin(module) {
+            Some(builtin) => builtin(args, ctx),
+            None => unsupported(module),
+        };
+    };
     let call = std::panic::AssertUnwindSafe(|| function(args, ctx));
     std::panic::catch_unwind(call).unwrap_or_else(|panic| {
         let why = panic
@@ -282,61 +320,126 @@ pub fn run(module: &str, args: &Value, ctx: &ModuleContext) -> Outcome {
             args.type_name()
         ));
     }
-    match module {
-        "debug" | "ansible.builtin.debug" => debug::run(args, ctx),
-        "command" | "ansible.builtin.command" => command::run(args, ctx),
-        "shell" | "ansible.builtin.shell" => shell::run(args, ctx),
-        "set_fact" | "ansible.builtin.set_fact" => set_fact::run(args),
-        "assert" | "ansible.builtin.assert" => assertion::run(args, ctx),
-        "fail" | "ansible.builtin.fail" => fail::run(args),
-        "ping" | "ansible.builtin.ping" => ping::run(args),
-        "stat" | "ansible.builtin.stat" => stat::run(args, ctx),
-        "wait_for" | "ansible.builtin.wait_for" => wait_for::run(args, ctx),
-        "file" | "ansible.builtin.file" => file::run(args, ctx),
-        "copy" | "ansible.builtin.copy" => copy::run(args, ctx),
-        "template" | "ansible.builtin.template" => template::run(args, ctx),
-        "lineinfile" | "ansible.builtin.lineinfile" => lineinfile::run(args, ctx),
-        "package" | "ansible.builtin.package" => package::run(args, ctx),
-        "apt"
-        | "dnf"
-        | "yum"
-        | "apk"
-        | "pacman"
-        | "zypper"
-        | "homebrew"
-        | "ansible.builtin.apt"
-        | "ansible.builtin.dnf"
-        | "ansible.builtin.yum" => {
-            let short = module.rsplit('.').next().unwrap_or(module);
-            match package::Manager::from_name(short) {
-                Some(manager) => package::run_manager(manager, args, ctx),
-                None => Outcome::failed(format!("unsupported module '{module}'")),
-            }
-        }
-        "service" | "ansible.builtin.service" => service::run(args, ctx),
-        "systemd"
-        | "systemd_service"
-        | "sysvinit"
-        | "launchd"
-        | "ansible.builtin.systemd"
-        | "ansible.builtin.systemd_service"
-        | "ansible.builtin.sysvinit" => {
-            let short = module.rsplit('.').next().unwrap_or(module);
-            match service::Manager::from_name(short) {
-                Some(manager) => service::run_manager(manager, args, ctx),
-                None => Outcome::failed(format!("unsupported module '{module}'")),
-            }
-        }
-        "setup" | "gather_facts" | "ansible.builtin.setup" | "ansible.builtin.gather_facts" => {
-            setup::run(args, ctx)
-        }
-        other => Outcome::failed(format!(
-            "unsupported module '{other}' (this runtime supports apk, apt, assert, command, \
-             copy, debug, dnf, fail, file, homebrew, launchd, lineinfile, package, pacman, ping, \
-             service, set_fact, setup, shell, stat, systemd, sysvinit, template, wait_for, yum \
-             and zypper)"
-        )),
+    match find_in(entry::ALL, module) {
+        Some(builtin) => builtin(args, ctx),
+        None => unsupported(module),
     }
+}
+
+fn unsupported(module: &str) -> Outcome {
+    Outcome::failed(format!(
+        "unsupported module '{module}' (this runtime supports apk, apt, assert, command, \
+         copy, debug, dnf, fail, file, homebrew, launchd, lineinfile, package, pacman, ping, \
+         service, set_fact, setup, shell, stat, systemd, sysvinit, template, wait_for, yum \
+         and zypper)"
+    ))
+}
+
+/// The built-in modules as [`ModuleFn`]s, one function per short name (the generated
+/// `main.rs` lists those its plan uses), and [`entry::ALL`], every name and alias.
+pub mod entry {
+    use super::{
+        assertion, command, copy, debug, fail, file, lineinfile, package, ping, service, set_fact,
+        setup, shell, stat, template, wait_for, ModuleContext, ModuleTable, Outcome,
+    };
+    use crate::json::Value;
+
+    macro_rules! entries {
+        ($($name:ident => |$args:ident, $ctx:ident| $body:expr;)*) => {
+            $(
+                #[doc = concat!("The `", stringify!($name), "` module.")]
+                pub fn $name($args: &Value, $ctx: &ModuleContext) -> Outcome {
+                    $body
+                }
+            )*
+        };
+    }
+
+    entries! {
+        debug => |args, ctx| debug::run(args, ctx);
+        command => |args, ctx| command::run(args, ctx);
+        shell => |args, ctx| shell::run(args, ctx);
+        set_fact => |args, _ctx| set_fact::run(args);
+        assert => |args, ctx| assertion::run(args, ctx);
+        fail => |args, _ctx| fail::run(args);
+        ping => |args, _ctx| ping::run(args);
+        stat => |args, ctx| stat::run(args, ctx);
+        wait_for => |args, ctx| wait_for::run(args, ctx);
+        file => |args, ctx| file::run(args, ctx);
+        copy => |args, ctx| copy::run(args, ctx);
+        template => |args, ctx| template::run(args, ctx);
+        lineinfile => |args, ctx| lineinfile::run(args, ctx);
+        package => |args, ctx| package::run(args, ctx);
+        apt => |args, ctx| package::run_manager(package::Manager::Apt, args, ctx);
+        dnf => |args, ctx| package::run_manager(package::Manager::Dnf, args, ctx);
+        yum => |args, ctx| package::run_manager(package::Manager::Yum, args, ctx);
+        apk => |args, ctx| package::run_manager(package::Manager::Apk, args, ctx);
+        pacman => |args, ctx| package::run_manager(package::Manager::Pacman, args, ctx);
+        zypper => |args, ctx| package::run_manager(package::Manager::Zypper, args, ctx);
+        homebrew => |args, ctx| package::run_manager(package::Manager::Homebrew, args, ctx);
+        service => |args, ctx| service::run(args, ctx);
+        systemd => |args, ctx| service::run_manager(service::Manager::Systemd, args, ctx);
+        systemd_service => |args, ctx| service::run_manager(service::Manager::Systemd, args, ctx);
+        sysvinit => |args, ctx| service::run_manager(service::Manager::Sysv, args, ctx);
+        launchd => |args, ctx| service::run_manager(service::Manager::Launchd, args, ctx);
+        setup => |args, ctx| setup::run(args, ctx);
+        gather_facts => |args, ctx| setup::run(args, ctx);
+    }
+
+    /// Every built-in module by name and alias.
+    pub static ALL: ModuleTable = &[
+        ("debug", debug),
+        ("ansible.builtin.debug", debug),
+        ("command", command),
+        ("ansible.builtin.command", command),
+        ("shell", shell),
+        ("ansible.builtin.shell", shell),
+        ("set_fact", set_fact),
+        ("ansible.builtin.set_fact", set_fact),
+        ("assert", assert),
+        ("ansible.builtin.assert", assert),
+        ("fail", fail),
+        ("ansible.builtin.fail", fail),
+        ("ping", ping),
+        ("ansible.builtin.ping", ping),
+        ("stat", stat),
+        ("ansible.builtin.stat", stat),
+        ("wait_for", wait_for),
+        ("ansible.builtin.wait_for", wait_for),
+        ("file", file),
+        ("ansible.builtin.file", file),
+        ("copy", copy),
+        ("ansible.builtin.copy", copy),
+        ("template", template),
+        ("ansible.builtin.template", template),
+        ("lineinfile", lineinfile),
+        ("ansible.builtin.lineinfile", lineinfile),
+        ("package", package),
+        ("ansible.builtin.package", package),
+        ("apt", apt),
+        ("ansible.builtin.apt", apt),
+        ("dnf", dnf),
+        ("ansible.builtin.dnf", dnf),
+        ("yum", yum),
+        ("ansible.builtin.yum", yum),
+        ("apk", apk),
+        ("pacman", pacman),
+        ("zypper", zypper),
+        ("homebrew", homebrew),
+        ("service", service),
+        ("ansible.builtin.service", service),
+        ("systemd", systemd),
+        ("ansible.builtin.systemd", systemd),
+        ("systemd_service", systemd_service),
+        ("ansible.builtin.systemd_service", systemd_service),
+        ("sysvinit", sysvinit),
+        ("ansible.builtin.sysvinit", sysvinit),
+        ("launchd", launchd),
+        ("setup", setup),
+        ("ansible.builtin.setup", setup),
+        ("gather_facts", gather_facts),
+        ("ansible.builtin.gather_facts", gather_facts),
+    ];
 }
 
 /// Runs `f` with a context that has no expressions and no gathered facts.
@@ -368,6 +471,36 @@ pub fn with_test_context<R>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pruned_binary_runs_only_the_modules_it_compiled_in() {
+        let pruned = Extensions::pruned(&[], &[("debug", entry::debug)], None);
+        with_test_context(false, 0, &|_| None, |ctx| {
+            let said = dispatch("debug", &obj([("msg", Value::str("hi"))]), ctx, &pruned);
+            assert_eq!(said.status, Status::Ok);
+            let missing = dispatch("ping", &obj([]), ctx, &pruned);
+            assert_eq!(missing.status, Status::Failed);
+            assert!(missing
+                .msg
+                .as_str()
+                .unwrap()
+                .contains("unsupported module 'ping'"));
+            let full = Extensions::new(&[]);
+            assert_eq!(dispatch("ping", &obj([]), ctx, &full).status, Status::Ok);
+        });
+    }
+
+    #[test]
+    fn every_alias_runs_the_function_of_its_short_name() {
+        for (name, function) in entry::ALL {
+            let Some(short) = name.strip_prefix("ansible.builtin.") else {
+                continue;
+            };
+            let plain = find_in(entry::ALL, short).expect(short);
+            assert_eq!(plain as usize, *function as usize, "{name}");
+        }
+        assert!(entry::ALL.iter().any(|(name, _)| *name == "gather_facts"));
+    }
 
     fn strs(v: &Value) -> Vec<String> {
         v.as_array()
