@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 import threading
@@ -58,20 +59,87 @@ def prefetch_toolchain() -> None:
     threading.Thread(target=work, name="rustc -vV", daemon=True).start()
 
 
-@cache
-def _detect_toolchain() -> Toolchain:
-    rustc = _tool("rustc")
+def _stat(path: Path) -> str:
     try:
-        result = process.run([rustc, "-vV"], timeout=60, supervised=False)
+        st = path.stat()
+    except OSError:
+        return "-"
+    return f"{st.st_mtime_ns}:{st.st_size}:{st.st_ino}"
+
+
+def _toolchain_files(folder: Path) -> list[Path]:
+    """rustup's per-folder overrides: ``rust-toolchain(.toml)`` here and in every parent."""
+    return [
+        candidate
+        for parent in (folder, *folder.parents)
+        for candidate in (parent / "rust-toolchain", parent / "rust-toolchain.toml")
+        if candidate.is_file()
+    ]
+
+
+def fingerprint(rustc: str) -> str | None:
+    """Cheap facts (a few ``stat`` calls) that change whenever ``rustc``'s answers can: the
+    compiler's file and, behind a rustup proxy, everything rustup picks a toolchain by
+    (RUSTUP_TOOLCHAIN, settings.toml with its folder overrides, rust-toolchain files, each
+    installed toolchain's rustc). None when rustc cannot be found."""
+    found = process.which(rustc)
+    if found is None:
+        return None
+    real = Path(os.path.realpath(found))
+    facts = [str(real), _stat(real)]
+    if real.name.startswith("rustup"):
+        home = Path(os.environ.get("RUSTUP_HOME") or Path.home() / ".rustup")
+        toolchains = home / "toolchains"
+        installed = sorted(toolchains.iterdir()) if toolchains.is_dir() else []
+        facts += [os.environ.get("RUSTUP_TOOLCHAIN", ""), str(home), _stat(home / "settings.toml")]
+        facts += [f"{t.name}={_stat(t / 'bin' / 'rustc')}" for t in installed]
+        facts += [f"{f}={_stat(f)}" for f in _toolchain_files(Path.cwd())]
+    return sha256_hex("\n".join(facts).encode())[:32]
+
+
+def _memo_dir() -> Path:
+    from .config import _default_cache_dir
+
+    root = os.environ.get("RUSTLE_CACHE_DIR")
+    return (Path(root).expanduser() if root else _default_cache_dir()) / "toolchain"
+
+
+def rustc_output(rustc: str, *args: str) -> str:
+    """What ``rustc ARGS`` prints, run once per toolchain: kept under the cache dir by the
+    toolchain's :func:`fingerprint` and reused while it stays the same."""
+    key = fingerprint(rustc)
+    memo = _memo_dir() / f"{key}-{sha256_hex(' '.join(args).encode())[:12]}.txt" if key else None
+    if memo is not None:
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            return memo.read_text(encoding="utf-8")
+    try:
+        result = process.run([rustc, *args], timeout=60, supervised=False)
     except ToolchainMissing:
         raise ToolchainMissing("rustc is not installed or not on PATH", hint=INSTALL_HINT) from None
     if not result.ok:
-        raise ToolchainMissing(f"`{rustc} -vV` failed: {result.stderr_tail(5)}", hint=INSTALL_HINT)
-    fields = dict(line.split(": ", 1) for line in result.stdout.splitlines() if ": " in line)
+        raise ToolchainMissing(
+            f"`{rustc} {' '.join(args)}` failed: {result.stderr_tail(5)}", hint=INSTALL_HINT
+        )
+    if memo is not None:
+        with contextlib.suppress(OSError):
+            from .cache import private_dir
+
+            private_dir(memo.parent)
+            staging = memo.with_name(f".{memo.name}.{os.getpid()}")
+            staging.write_text(result.stdout, encoding="utf-8")
+            os.replace(staging, memo)
+    return result.stdout
+
+
+@cache
+def _detect_toolchain() -> Toolchain:
+    rustc = _tool("rustc")
+    version_text = rustc_output(rustc, "-vV")
+    fields = dict(line.split(": ", 1) for line in version_text.splitlines() if ": " in line)
     return Toolchain(
         rustc=rustc,
         cargo=_tool("cargo"),
-        version_text=result.stdout.strip(),
+        version_text=version_text.strip(),
         host=fields.get("host", ""),
         release=fields.get("release", ""),
     )
@@ -79,10 +147,7 @@ def _detect_toolchain() -> Toolchain:
 
 @cache
 def _print(what: str) -> str:
-    result = process.run([detect_toolchain().rustc, "--print", what], timeout=60, supervised=False)
-    if not result.ok:
-        raise ToolchainMissing(f"`rustc --print {what}` failed: {result.stderr_tail(5)}")
-    return result.stdout
+    return rustc_output(detect_toolchain().rustc, "--print", what)
 
 
 def check_target(triple: str) -> None:
