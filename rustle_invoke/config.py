@@ -142,6 +142,9 @@ class CompilerConfig:
     post_processors: tuple[str, ...] = ()
     # Free bytes a build needs in its target dir; None: estimated per profile, 0: no check.
     min_free_space: int | None = None
+    # The sccache executable every rustc runs through; None: off. Not in any cache key:
+    # it changes where compiles come from, not what they produce.
+    sccache: Path | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> CompilerConfig:
@@ -172,6 +175,7 @@ class CompilerConfig:
                 "post_processors": cfg.get("post_processors"),
                 "max_parallel_compilations": cfg.get("max_parallel_compilations"),
                 "min_free_space": cfg.get("min_free_space"),
+                "sccache": cfg.get("sccache"),
             },
             {
                 "cache_dir": env.get("RUSTLE_CACHE_DIR"),
@@ -182,6 +186,7 @@ class CompilerConfig:
                 "zigbuild_path": env.get("RUSTLE_ZIGBUILD_PATH"),
                 "zigbuild_fallback": env.get("RUSTLE_ZIGBUILD_FALLBACK"),
                 "min_free_space": env.get("RUSTLE_MIN_FREE_SPACE"),
+                "sccache": env.get("RUSTLE_SCCACHE"),
             },
             flags,
         ]
@@ -202,12 +207,19 @@ class CompilerConfig:
             "post_processors": _parse_names,
             "max_parallel_compilations": lambda v: max(1, int(v)),
             "min_free_space": parse_size,
+            "sccache": _locate_sccache,
         }
         unknown = set(values) - set(converters)
         if unknown:
             raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
         converted: dict[str, Any] = {k: converters[k](v) for k, v in values.items()}
         return replace(self, **converted)
+
+
+def _locate_sccache(value: Any) -> Path | None:
+    from .sccache import locate
+
+    return locate(value)
 
 
 def _parse_names(value: Any) -> tuple[str, ...]:

@@ -412,7 +412,13 @@ def _build(
             config.min_free_space,
         )
     )
-    runtime_path = bp.project.runtime.materialize(config.cache_dir)
+    if config.sccache is not None:
+        from .sccache import runtime_for_sccache
+
+        # One path on every machine: sccache's keys hold the runtime's absolute path.
+        runtime_path = runtime_for_sccache(bp.project.runtime, config.cache_dir, progress.warn)
+    else:
+        runtime_path = bp.project.runtime.materialize(config.cache_dir)
     timeout = options.timeout or config.compilation_timeout
     env = dict(os.environ)
     _pm().hook.rustle_build_env(target=bp.spec, env=env)

@@ -57,13 +57,29 @@ def cargo_build_args(request: BuildRequest, triple: str) -> list[str]:
     ]
     if request.target.features:
         argv += ["--features", ",".join(request.target.features)]
+    if _sccache(request) is not None:
+        # Not CARGO_TARGET_DIR: sccache keys each compile by the CARGO_* variables rustc
+        # sees, and a cache dir's path there would tie its entries to that path.
+        argv += ["--target-dir", str(request.target_dir)]
     return argv
 
 
+def _sccache(request: BuildRequest) -> Path | None:
+    return request.settings.sccache if request.settings is not None else None
+
+
 def cargo_env(request: BuildRequest) -> dict[str, str]:
-    """The request's environment (inherited as is) plus the target dir and target-cpu."""
+    """The request's environment (inherited as is) plus the target dir (or, with
+    sccache on, ``RUSTC_WRAPPER``: the target dir is then a flag) and target-cpu."""
     env = dict(request.env)
-    env["CARGO_TARGET_DIR"] = str(request.target_dir)
+    sccache = _sccache(request)
+    if sccache is None:
+        env["CARGO_TARGET_DIR"] = str(request.target_dir)
+    else:
+        from rustle_invoke.sccache import build_env
+
+        env.pop("CARGO_TARGET_DIR", None)
+        env.update(build_env(sccache))
     if request.target.target_cpu:
         flags = env.get("RUSTFLAGS", "")
         env["RUSTFLAGS"] = f"{flags} -C target-cpu={request.target.target_cpu}".strip()
