@@ -11,7 +11,7 @@ import os
 import re
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -192,28 +192,31 @@ class CompilerConfig:
         ]
         for layer in layers:
             values.update({k: v for k, v in layer.items() if v is not None and v != ""})
-        return cls()._with(values)
+        # Given values go to the constructor: a default (the platform's cache dir, which
+        # imports platformdirs) is computed only when nothing overrides it.
+        return cls(**_converted(values))
 
-    def _with(self, values: Mapping[str, Any]) -> CompilerConfig:
-        converters = {
-            "cache_dir": lambda v: Path(v).expanduser(),
-            "temp_dir": lambda v: Path(v).expanduser(),
-            "zigbuild_path": lambda v: Path(v).expanduser(),
-            "zigbuild_fallback": lambda v: _parse_bool("the zigbuild fallback switch", v),
-            "compilation_timeout": lambda v: _parse_seconds("the compile timeout", v),
-            "enable_cache": lambda v: _parse_bool("the cache switch", v),
-            "binary_size_limit": parse_size,
-            "default_optimization": OptimizationLevel.parse,
-            "post_processors": _parse_names,
-            "max_parallel_compilations": lambda v: max(1, int(v)),
-            "min_free_space": parse_size,
-            "sccache": _locate_sccache,
-        }
-        unknown = set(values) - set(converters)
-        if unknown:
-            raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
-        converted: dict[str, Any] = {k: converters[k](v) for k, v in values.items()}
-        return replace(self, **converted)
+
+def _converted(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Settings as users write them, converted to CompilerConfig's field types."""
+    converters = {
+        "cache_dir": lambda v: Path(v).expanduser(),
+        "temp_dir": lambda v: Path(v).expanduser(),
+        "zigbuild_path": lambda v: Path(v).expanduser(),
+        "zigbuild_fallback": lambda v: _parse_bool("the zigbuild fallback switch", v),
+        "compilation_timeout": lambda v: _parse_seconds("the compile timeout", v),
+        "enable_cache": lambda v: _parse_bool("the cache switch", v),
+        "binary_size_limit": parse_size,
+        "default_optimization": OptimizationLevel.parse,
+        "post_processors": _parse_names,
+        "max_parallel_compilations": lambda v: max(1, int(v)),
+        "min_free_space": parse_size,
+        "sccache": _locate_sccache,
+    }
+    unknown = set(values) - set(converters)
+    if unknown:
+        raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+    return {k: converters[k](v) for k, v in values.items()}
 
 
 def _locate_sccache(value: Any) -> Path | None:

@@ -36,7 +36,7 @@ from .postprocess import (
     run_chain,
 )
 from .progress import Progress
-from .runtime_source import runtime_source
+from .runtime_source import runtime_hash, runtime_source
 from .targets import TargetGroup, deployment_targets, is_apple, resolve_alias
 from .toolchain import Toolchain, check_target, detect_toolchain
 
@@ -505,7 +505,7 @@ def _input_key(
             "hosts": list(options.hosts),
             "src_root": str(options.src_root.resolve()) if options.src_root else None,
             "allow_src_outside_root": options.allow_src_outside_root,
-            "runtime": runtime_source().hash,
+            "runtime": runtime_hash(),
             "rustc": toolchain.version_text,
             "plugins": plugins,
             "rustle_invoke": __version__,
@@ -851,7 +851,7 @@ def clean(config: CompilerConfig, *, everything: bool = False) -> dict[str, Any]
     if everything:
         dropped += _drop_build_dirs(config.cache_dir / "build")
         runtime_root = config.cache_dir / "runtime"
-        current = runtime_source().hash
+        current = runtime_hash()
         if runtime_root.is_dir():
             for child in runtime_root.iterdir():
                 if child.is_dir() and child.name != current and not child.name.startswith("."):

@@ -8,14 +8,20 @@ fails to load is named in a warning and the others still load.
 from __future__ import annotations
 
 import importlib
+import json
 import os
+import sys
 import warnings
 from dataclasses import dataclass
 from functools import cache
-from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import memo
+
 if TYPE_CHECKING:  # pluggy and the built-ins load with the manager, not with this module
+    from importlib.metadata import EntryPoint
+
     import pluggy
 
 ENTRY_POINT_GROUP = "rustle_invoke"
@@ -79,6 +85,8 @@ def enabled_entry_points() -> list[EntryPoint]:
         for name in os.environ.get("RUSTLE_DISABLED_PLUGINS", "").split(",")
         if name.strip()
     }
+    from importlib.metadata import entry_points
+
     return [ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name not in disabled]
 
 
@@ -104,6 +112,39 @@ def plugin_identity() -> list[str]:
     """What identifies the active third-party plugins, without importing any of them:
     each entry point with its distribution's version, plus plugins registered in this
     process (when the manager already exists)."""
+    names = _entry_point_identity()
+    if plugin_manager.cache_info().currsize:
+        known = {ep.name for ep in enabled_entry_points()} | set(BUILTIN_PLUGINS)
+        names += [n for n, _ in plugin_manager().list_name_plugin() if n not in known]
+    return sorted(names)
+
+
+def _entry_point_identity() -> list[str]:
+    """Each enabled entry point as ``name=value@version:location``. Scanning every
+    installed distribution is slow, so the answer is kept (:mod:`rustle_invoke.memo`)
+    under a fingerprint of every distribution's entry_points.txt on sys.path."""
+    if autoload_disabled():
+        return []
+    facts = [os.environ.get("RUSTLE_DISABLED_PLUGINS", "")]
+    for entry in sys.path:
+        folder = Path(entry or ".")
+        try:
+            children = sorted(os.listdir(folder))
+        except OSError:
+            continue
+        facts.append(str(folder.resolve()))
+        facts += [
+            f"{child}={memo.stat_text(folder / child / 'entry_points.txt')}"
+            for child in children
+            if child.endswith((".dist-info", ".egg-info"))
+        ]
+    answer = memo.remembered(
+        "entry-points", memo.fingerprint(facts), lambda: json.dumps(_scan_entry_points())
+    )
+    return list(json.loads(answer))
+
+
+def _scan_entry_points() -> list[str]:
     names: list[str] = []
     for ep in enabled_entry_points():
         if ep.dist is None:
@@ -112,10 +153,7 @@ def plugin_identity() -> list[str]:
         # Where it is installed too: the same version installed twice may ship other files.
         where = ep.dist.locate_file("")
         names.append(f"{ep.name}={ep.value}@{ep.dist.version}:{where}")
-    if plugin_manager.cache_info().currsize:
-        known = {ep.name for ep in enabled_entry_points()} | set(BUILTIN_PLUGINS)
-        names += [n for n, _ in plugin_manager().list_name_plugin() if n not in known]
-    return sorted(names)
+    return names
 
 
 @cache

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from . import memo
 from .cache import PUT_PREFIX, private_dir, sweep_unfinished
 from .errors import ProjectCreationFailed
 from .hashing import sha256_tree
@@ -63,11 +64,12 @@ def sweep_runtime_copies(cache_dir: Path) -> list[str]:
     return sweep_unfinished(root, lambda digest: root / f"{digest}.lock")
 
 
+def _paths(root: Path) -> list[Path]:
+    return [root / "Cargo.toml", *sorted((root / "src").rglob("*.rs"))]
+
+
 def _collect(root: Path) -> list[tuple[str, bytes]]:
-    files = [("Cargo.toml", (root / "Cargo.toml").read_bytes())]
-    for path in sorted((root / "src").rglob("*.rs")):
-        files.append((path.relative_to(root).as_posix(), path.read_bytes()))
-    return files
+    return [(path.relative_to(root).as_posix(), path.read_bytes()) for path in _paths(root)]
 
 
 @cache
@@ -75,3 +77,12 @@ def runtime_source() -> RuntimeSource:
     """The runtime crate shipped with this package (read once per process)."""
     files = _collect(templates_dir() / "runtime")
     return RuntimeSource(files=tuple(files), hash=sha256_tree(files)[:32])
+
+
+@cache
+def runtime_hash() -> str:
+    """``runtime_source().hash`` without reading the sources while their files are
+    unchanged (a cache hit needs only the hash)."""
+    root = templates_dir() / "runtime"
+    key = memo.fingerprint(f"{path}={memo.stat_text(path)}" for path in _paths(root))
+    return memo.remembered("runtime-hash", key, lambda: runtime_source().hash)

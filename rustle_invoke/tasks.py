@@ -474,4 +474,6 @@ program = Program(namespace=ns, version=__version__, name="rustle-invoke", binar
 
 def main() -> None:
     """The ``rustle-invoke`` console script."""
-    program.run()
+    # Invoke stops Python writing .pyc files (for a repo's tasks.py); this package's own
+    # modules, imported lazily by the tasks, are cached like any installed module's.
+    program.run([sys.argv[0], "--write-pyc", *sys.argv[1:]])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import os
 import threading
@@ -10,9 +9,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from . import process
+from . import memo, process
 from .errors import ToolchainMissing, UnsupportedTarget
 from .hashing import sha256_hex
+from .memo import stat_text
 from .targets import UNIVERSAL2, check_glibc_suffix, std_triples
 
 INSTALL_HINT = "install Rust with rustup (https://rustup.rs) and make sure cargo is on PATH"
@@ -59,14 +59,6 @@ def prefetch_toolchain() -> None:
     threading.Thread(target=work, name="rustc -vV", daemon=True).start()
 
 
-def _stat(path: Path) -> str:
-    try:
-        st = path.stat()
-    except OSError:
-        return "-"
-    return f"{st.st_mtime_ns}:{st.st_size}:{st.st_ino}"
-
-
 def _toolchain_files(folder: Path) -> list[Path]:
     """rustup's per-folder overrides: ``rust-toolchain(.toml)`` here and in every parent."""
     return [
@@ -86,49 +78,36 @@ def fingerprint(rustc: str) -> str | None:
     if found is None:
         return None
     real = Path(os.path.realpath(found))
-    facts = [str(real), _stat(real)]
+    facts = [str(real), stat_text(real)]
     if real.name.startswith("rustup"):
         home = Path(os.environ.get("RUSTUP_HOME") or Path.home() / ".rustup")
         toolchains = home / "toolchains"
         installed = sorted(toolchains.iterdir()) if toolchains.is_dir() else []
-        facts += [os.environ.get("RUSTUP_TOOLCHAIN", ""), str(home), _stat(home / "settings.toml")]
-        facts += [f"{t.name}={_stat(t / 'bin' / 'rustc')}" for t in installed]
-        facts += [f"{f}={_stat(f)}" for f in _toolchain_files(Path.cwd())]
-    return sha256_hex("\n".join(facts).encode())[:32]
-
-
-def _memo_dir() -> Path:
-    from .config import _default_cache_dir
-
-    root = os.environ.get("RUSTLE_CACHE_DIR")
-    return (Path(root).expanduser() if root else _default_cache_dir()) / "toolchain"
+        facts += [os.environ.get("RUSTUP_TOOLCHAIN", ""), str(home)]
+        facts += [stat_text(home / "settings.toml")]
+        facts += [f"{t.name}={stat_text(t / 'bin' / 'rustc')}" for t in installed]
+        facts += [f"{f}={stat_text(f)}" for f in _toolchain_files(Path.cwd())]
+    return memo.fingerprint(facts)
 
 
 def rustc_output(rustc: str, *args: str) -> str:
-    """What ``rustc ARGS`` prints, run once per toolchain: kept under the cache dir by the
-    toolchain's :func:`fingerprint` and reused while it stays the same."""
-    key = fingerprint(rustc)
-    memo = _memo_dir() / f"{key}-{sha256_hex(' '.join(args).encode())[:12]}.txt" if key else None
-    if memo is not None:
-        with contextlib.suppress(OSError, UnicodeDecodeError):
-            return memo.read_text(encoding="utf-8")
-    try:
-        result = process.run([rustc, *args], timeout=60, supervised=False)
-    except ToolchainMissing:
-        raise ToolchainMissing("rustc is not installed or not on PATH", hint=INSTALL_HINT) from None
-    if not result.ok:
-        raise ToolchainMissing(
-            f"`{rustc} {' '.join(args)}` failed: {result.stderr_tail(5)}", hint=INSTALL_HINT
-        )
-    if memo is not None:
-        with contextlib.suppress(OSError):
-            from .cache import private_dir
+    """What ``rustc ARGS`` prints, run once per toolchain (see :mod:`rustle_invoke.memo`)."""
 
-            private_dir(memo.parent)
-            staging = memo.with_name(f".{memo.name}.{os.getpid()}")
-            staging.write_text(result.stdout, encoding="utf-8")
-            os.replace(staging, memo)
-    return result.stdout
+    def run() -> str:
+        try:
+            result = process.run([rustc, *args], timeout=60, supervised=False)
+        except ToolchainMissing:
+            raise ToolchainMissing(
+                "rustc is not installed or not on PATH", hint=INSTALL_HINT
+            ) from None
+        if not result.ok:
+            raise ToolchainMissing(
+                f"`{rustc} {' '.join(args)}` failed: {result.stderr_tail(5)}", hint=INSTALL_HINT
+            )
+        return result.stdout
+
+    key = fingerprint(rustc)
+    return memo.remembered("rustc", key and memo.fingerprint([key, *args]), run)
 
 
 @cache
