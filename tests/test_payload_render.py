@@ -49,7 +49,7 @@ def test_plan_text_never_reaches_rust_source(tmp_path: Path) -> None:
     plan = write_plan(tmp_path / "p.json", [task("t_0", "debug", {"msg": HOSTILE})], name=HOSTILE)
     payload, project = _project(plan)
     main_rs = dict(project.sources)["src/main.rs"].decode()
-    assert "RTL" not in main_rs and "hi" not in main_rs
+    assert "RTL" not in main_rs and 'say "hi"' not in main_rs and "back" not in main_rs
     assert 'include_bytes!("../payload.json")' in main_rs
     decoded = json.loads(payload.data)
     assert decoded["plays"][0]["tasks"][0]["args"]["msg"] == HOSTILE
