@@ -247,3 +247,15 @@ def which(program: str, env: Mapping[str, str] | None = None) -> Path | None:
     path = (env or os.environ).get("PATH")
     found = shutil.which(program, path=path)
     return Path(found) if found else None
+
+
+def which_installed(program: str, env: Mapping[str, str] | None = None) -> Path | None:
+    """:func:`which`, else ``program`` beside this Python: where pip puts console scripts
+    (a venv's bin folder is not on PATH unless the venv is activated)."""
+    found = which(program, env)
+    if found is not None:
+        return found
+    import sys
+
+    beside = Path(sys.executable).parent / program
+    return beside if beside.is_file() and os.access(beside, os.X_OK) else None

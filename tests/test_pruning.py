@@ -1,5 +1,5 @@
 """A binary carries only what its plan uses: the built-in modules it names, the fact
-gatherer only when it reads facts, and min-size binaries are packed with UPX."""
+gatherer only when it reads facts, and min-size binaries are packed with UPX (LZMA)."""
 
 from __future__ import annotations
 
@@ -60,6 +60,13 @@ def test_min_size_packs_with_upx_by_default_and_none_turns_it_off(tmp_path: Path
     assert plain["binaries"][0]["cache_key"] != binary["cache_key"]
     release = cli_json("compile", "--plan", str(plan), "--dry-run", "--profile", "release")
     assert release["binaries"][0]["post_processors"] == []
+
+    built = _compile(plan, tmp_path / "small", "--profile", "min-size")
+    assert [name.split("@")[0] for name in built["post_processors"]] == ["upx"]
+    info = process.run(["upx", "--fileinfo", str(tmp_path / "small")], timeout=60)
+    assert "method 14" in info.stdout + info.stderr  # UPX's number for LZMA
+    ran = process.run([str(tmp_path / "small")], timeout=60)
+    assert ran.returncode == 0 and "small" in ran.stdout
 
 
 def test_min_size_without_upx_warns_and_builds_unpacked(tmp_path: Path):

@@ -82,16 +82,11 @@ def _locate_cargo_zigbuild(env: Mapping[str, str], configured: Path | None) -> P
                 "cargo-zigbuild executable, or unset it to search PATH",
             )
         return configured
-    found = process.which("cargo-zigbuild", env)
+    found = process.which_installed("cargo-zigbuild", env)
     if found is not None:
         return found
-    # A pip-installed console script lives beside the interpreter (the venv's bin folder),
-    # which is not on PATH when the venv is not activated.
-    beside = Path(sys.executable).parent / "cargo-zigbuild"
-    if beside.is_file() and os.access(beside, os.X_OK):
-        return beside
     raise ToolchainMissing(
-        f"cargo-zigbuild is not installed (not on PATH, nor in {beside.parent})",
+        f"cargo-zigbuild is not installed (not on PATH, nor in {Path(sys.executable).parent})",
         hint=INSTALL_HINT,
     )
 
