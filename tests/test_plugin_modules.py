@@ -288,19 +288,50 @@ def rustle_register_modules(registry):
 '''
 
 
-@pytest.mark.cargo
-def test_rust_that_does_not_compile_fails_the_build_with_rustcs_message(
-    tmp_path: Path,
-) -> None:
+PANICKING_PLUGIN = BROKEN_PLUGIN.replace("Outcome::ok(no_such_value)", 'panic!("plugin bug")')
+
+
+def _installed_plugin(tmp_path: Path, code: str) -> Path:
+    """A folder for PYTHONPATH holding ``code`` as an entry-point plugin named broken."""
     site = tmp_path / "site"
     site.mkdir()
-    (site / "broken_rustle_module.py").write_text(BROKEN_PLUGIN)
+    (site / "broken_rustle_module.py").write_text(code)
     dist = site / "broken_rustle_module-1.0.dist-info"
     dist.mkdir()
     (dist / "METADATA").write_text(
         "Metadata-Version: 2.1\nName: broken-rustle-module\nVersion: 1.0\n"
     )
     (dist / "entry_points.txt").write_text("[rustle_invoke]\nbroken = broken_rustle_module\n")
+    return site
+
+
+@pytest.mark.cargo
+def test_a_panicking_plugin_module_fails_its_task_and_the_play_goes_on(tmp_path: Path) -> None:
+    site = _installed_plugin(tmp_path, PANICKING_PLUGIN)
+    tasks = [
+        task("t_1", "broken.oops", {}, ignore_errors=True),
+        task("t_2", "debug", {"msg": "still running"}),
+    ]
+    plan = write_plan(tmp_path / "p.json", tasks)
+    out = tmp_path / "bin"
+    built = cli("compile", "--plan", str(plan), "--profile", "debug", "--out", str(out),
+                env=_plugin_env(site))  # fmt: skip
+    assert built.returncode == 0, built.stderr
+    ran = process.run([str(out), "--format", "json"], timeout=60)
+    assert ran.returncode == 0, ran.stderr
+    assert "internal error" not in ran.stderr and "panicked at" not in ran.stderr
+    report = json.loads(ran.stdout)
+    results = {t["name"]: t for t in report["tasks"]}
+    assert results["broken.oops t_1"]["status"] == "failed"
+    assert results["broken.oops t_1"]["msg"] == "module 'broken.oops' panicked: plugin bug"
+    assert results["debug t_2"]["status"] == "ok"
+
+
+@pytest.mark.cargo
+def test_rust_that_does_not_compile_fails_the_build_with_rustcs_message(
+    tmp_path: Path,
+) -> None:
+    site = _installed_plugin(tmp_path, BROKEN_PLUGIN)
     plan = write_plan(tmp_path / "p.json", [task("t_1", "broken.oops", {"any": ["thing"]})])
     result = cli("compile", "--plan", str(plan), "--profile", "debug", env=_plugin_env(site))
     assert result.returncode == 4, result.stderr

@@ -144,9 +144,14 @@ pub fn run_with_modules(
 }
 
 /// Replaces Rust's panic report (a backtrace hint, exit code 101 or an abort) by one
-/// line, `error: internal error: <message>`, and exit code [`EXIT_USAGE`].
+/// line, `error: internal error: <message>`, and exit code [`EXIT_USAGE`]. A panic in a
+/// plugin module's call is left to [`modules::dispatch`], which fails that task (when the
+/// binary unwinds; under `panic = "abort"` it is reported here too).
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
+        if cfg!(panic = "unwind") && modules::plugin_running() {
+            return; // modules::dispatch catches it and fails the task with its message
+        }
         let payload = info.payload();
         let message = payload
             .downcast_ref::<&str>()

@@ -302,7 +302,10 @@ pub fn dispatch(
         };
     };
     let call = std::panic::AssertUnwindSafe(|| function(args, ctx));
-    std::panic::catch_unwind(call).unwrap_or_else(|panic| {
+    PLUGIN_RUNNING.with(|running| running.set(true));
+    let result = std::panic::catch_unwind(call);
+    PLUGIN_RUNNING.with(|running| running.set(false));
+    result.unwrap_or_else(|panic| {
         let why = panic
             .downcast_ref::<&str>()
             .map(|s| (*s).to_string())
@@ -310,6 +313,16 @@ pub fn dispatch(
             .unwrap_or_else(|| "no message".to_string());
         Outcome::failed(format!("module '{module}' panicked: {why}"))
     })
+}
+
+thread_local! {
+    static PLUGIN_RUNNING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether this thread is inside a plugin module's call, whose panic [`dispatch`] turns
+/// into a failed task (the binary's panic hook then stays quiet).
+pub fn plugin_running() -> bool {
+    PLUGIN_RUNNING.with(std::cell::Cell::get)
 }
 
 /// Runs the built-in `module` with its normalized `args`; never panics.
