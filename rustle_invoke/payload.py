@@ -24,13 +24,13 @@ from .plugin_modules import PluginCode, plugin_code
 from .sources import SourceFiles, SourceSettings
 
 PAYLOAD_FORMAT = 3
-# ansible_* names that are magic variables or the facts dict itself, never gathered as facts.
 # Built-in modules that never read facts; any other module (setup, the package and service
 # modules that pick a manager by fact, every plugin module) needs the gatherer compiled in.
 FACT_FREE_MODULES = frozenset(
     {"debug", "command", "shell", "set_fact", "assert", "fail", "ping", "stat", "wait_for",
      "file", "copy", "template", "lineinfile"}
 )
+# ansible_* names that are magic variables or the facts dict itself, never gathered as facts.
 _NOT_FACTS = {"facts", "check_mode", "verbosity", "loop_var", "index_var", "play_hosts"}
 
 
