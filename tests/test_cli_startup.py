@@ -61,3 +61,17 @@ def test_a_terminal_of_another_width_gets_invokes_own_wrapping(monkeypatch):
     monkeypatch.setattr(cli, "_terminal_width", lambda: cli.STORED_WIDTH)
     assert cli._fast_answer(["--help"]) is not None
     assert cli._fast_answer(["--help", "compile"]) is None
+
+
+@pytest.mark.parametrize("task_name", ["compile", "render", "localhost-test"])
+def test_plan_is_a_flag_so_task_help_works_and_a_missing_plan_is_one_error(task_name):
+    helped = process.run(
+        [sys.executable, "-m", "rustle_invoke", task_name, "--help"], timeout=60, supervised=False
+    )
+    assert helped.returncode == 0 and "--plan" in helped.stdout, helped.stderr
+    missing = process.run(
+        [sys.executable, "-m", "rustle_invoke", task_name], timeout=60, supervised=False
+    )
+    assert missing.returncode == 2
+    assert missing.stderr.splitlines()[0] == "error: --plan is required"
+    assert "Traceback" not in missing.stderr
