@@ -20,10 +20,17 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from rustle_invoke.errors import RustleError
-
 from . import plans
-from .measure import BenchEnv, BenchError, cli_argv, compile_plan, fresh_env, progress, timed
+from .measure import (
+    BenchEnv,
+    BenchError,
+    cli_argv,
+    compile_plan,
+    exit_code,
+    fresh_env,
+    progress,
+    timed,
+)
 
 SECTION = "hotspots"
 
@@ -136,23 +143,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = p.parse_args(argv)
     root = Path(tempfile.mkdtemp(prefix="rustle-hotspots-"))
     out = args.out or Path(tempfile.mkdtemp(prefix="rustle-hotspots-reports-"))
-    try:
+    def report() -> int:
         for path in run(root, out, args.profile):
             print(path)
-    except RustleError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
-        if exc.hint:
-            print(f"hint: {exc.hint}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        return 0
+
+    try:
+        return exit_code(report)
     finally:
         if args.keep:
             print(f"kept {root}", file=sys.stderr)
         else:
             shutil.rmtree(root, ignore_errors=True)
-    return 0
 
 
 if __name__ == "__main__":

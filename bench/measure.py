@@ -13,7 +13,7 @@ import shlex
 import statistics
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,21 @@ class BenchError(RustleError):
     """A measured command failed or gave an answer the benchmark cannot use."""
 
     exit_code = 1
+
+
+def exit_code(run: Callable[[], int]) -> int:
+    """``run()``'s exit code; a RustleError prints one line (and a hint) and gives its own
+    code, an interrupt gives 130."""
+    try:
+        return run()
+    except RustleError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        if exc.hint:
+            print(f"hint: {exc.hint}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
 
 
 def progress(section: str, text: str) -> None:

@@ -23,10 +23,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from rustle_invoke.errors import ConfigError, RustleError
+from rustle_invoke.errors import ConfigError
 
 from . import goals, hotspots, plots, report
-from .measure import BenchError, changed_sources, source_state
+from .measure import BenchError, changed_sources, exit_code, source_state
 from .sections import SECTIONS, Settings
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -240,16 +240,7 @@ def main(argv: Sequence[str] | None = None, command: str | None = None) -> int:
     """Run the suite; errors print one line (and a hint) and return their exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     command = command or shlex.join(["python", "-m", "bench.suite", *argv])
-    try:
-        return run(argv, command)
-    except RustleError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
-        if exc.hint:
-            print(f"hint: {exc.hint}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    return exit_code(lambda: run(argv, command))
 
 
 if __name__ == "__main__":

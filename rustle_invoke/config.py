@@ -72,7 +72,7 @@ class TargetSpecification:
         }
 
 
-def _default_cache_dir() -> Path:
+def default_cache_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("rustle-invoke", appauthor=False))
@@ -131,7 +131,7 @@ class CompilerConfig:
     """Everything the pipeline needs to know about where and how to build."""
 
     temp_dir: Path = field(default_factory=_default_temp_dir)
-    cache_dir: Path = field(default_factory=_default_cache_dir)
+    cache_dir: Path = field(default_factory=default_cache_dir)
     compilation_timeout: float = DEFAULT_TIMEOUT
     max_parallel_compilations: int = field(default_factory=lambda: os.cpu_count() or 1)
     enable_cache: bool = True

@@ -35,9 +35,9 @@ def memo_dir() -> Path:
     root = os.environ.get("RUSTLE_CACHE_DIR")
     if root:
         return Path(root).expanduser() / "memo"
-    from .config import _default_cache_dir
+    from .config import default_cache_dir
 
-    return _default_cache_dir() / "memo"
+    return default_cache_dir() / "memo"
 
 
 def remembered(kind: str, key: str | None, compute: Callable[[], str]) -> str:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ToolchainMissing
+from .errors import ConfigError, ToolchainMissing
 
 
 @dataclass(frozen=True)
@@ -259,3 +259,12 @@ def which_installed(program: str, env: Mapping[str, str] | None = None) -> Path 
 
     beside = Path(sys.executable).parent / program
     return beside if beside.is_file() and os.access(beside, os.X_OK) else None
+
+
+def configured_executable(path: Path, what: str, hint: str) -> Path:
+    """``path``, a setting that names ``what``'s executable: refused with ``hint`` unless it
+    is an executable file."""
+    if not path.is_file() or not os.access(path, os.X_OK):
+        problem = "does not exist" if not path.exists() else "is not an executable file"
+        raise ConfigError(f"the configured {what} ({path}) {problem}", hint=hint)
+    return path.absolute()

@@ -23,7 +23,7 @@ from typing import Any
 
 from . import process
 from .cache import PUT_PREFIX, sweep_unfinished
-from .errors import ConfigError, ToolchainMissing
+from .errors import ToolchainMissing
 from .locks import hold
 from .runtime_source import LOCK_TIMEOUT, RuntimeSource
 
@@ -46,15 +46,12 @@ def locate(value: Any, env: Mapping[str, str] | None = None) -> Path | None:
         return None
     if text.lower() in _ON:
         return _find(env)
-    path = Path(text).expanduser()
-    if not path.is_file() or not os.access(path, os.X_OK):
-        problem = "does not exist" if not path.exists() else "is not an executable file"
-        raise ConfigError(
-            f"the configured sccache ({path}) {problem}",
-            hint="set RUSTLE_SCCACHE (or rustle.sccache) to the sccache executable, "
-            "to 1 to find it on PATH, or to 0",
-        )
-    return path.absolute()
+    return process.configured_executable(
+        Path(text).expanduser(),
+        "sccache",
+        hint="set RUSTLE_SCCACHE (or rustle.sccache) to the sccache executable, "
+        "to 1 to find it on PATH, or to 0",
+    )
 
 
 def _find(env: Mapping[str, str] | None) -> Path:

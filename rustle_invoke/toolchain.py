@@ -69,6 +69,7 @@ def _toolchain_files(folder: Path) -> list[Path]:
     ]
 
 
+@cache
 def fingerprint(rustc: str) -> str | None:
     """Cheap facts (a few ``stat`` calls) that change whenever ``rustc``'s answers can: the
     compiler's file and, behind a rustup proxy, everything rustup picks a toolchain by

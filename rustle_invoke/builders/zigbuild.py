@@ -74,14 +74,12 @@ def _configured(env: Mapping[str, str], settings: object | None) -> Path | None:
 
 def _locate_cargo_zigbuild(env: Mapping[str, str], configured: Path | None) -> Path:
     if configured is not None:
-        if not configured.is_file() or not os.access(configured, os.X_OK):
-            problem = "does not exist" if not configured.exists() else "is not an executable file"
-            raise ConfigError(
-                f"the configured cargo-zigbuild ({configured}) {problem}",
-                hint="point RUSTLE_ZIGBUILD_PATH (or rustle.zigbuild_path) at the "
-                "cargo-zigbuild executable, or unset it to search PATH",
-            )
-        return configured
+        return process.configured_executable(
+            configured,
+            "cargo-zigbuild",
+            hint="point RUSTLE_ZIGBUILD_PATH (or rustle.zigbuild_path) at the "
+            "cargo-zigbuild executable, or unset it to search PATH",
+        )
     found = process.which_installed("cargo-zigbuild", env)
     if found is not None:
         return found
