@@ -323,3 +323,62 @@ def load_inventory(path: Path) -> Inventory:
     if path.suffix in (".yml", ".yaml"):
         return parse_yaml(text, str(path))
     return parse_ini(text, str(path))
+
+
+# -- host patterns (--limit) ----------------------------------------------------------
+
+
+def _matches(inventory: Inventory, hosts: Mapping[str, Host], term: str) -> list[str]:
+    """The hosts one pattern term names: a group, a host, a glob or ``~regex``."""
+    if term in ("all", "*"):
+        return list(hosts)
+    if term in inventory.groups:
+        return [name for name, host in hosts.items() if term in host.groups]
+    if term in hosts:
+        return [term]
+    if term.startswith("~"):
+        try:
+            regex = re.compile(term[1:])
+        except re.error as exc:
+            raise InventoryError(f"--limit: bad regular expression {term[1:]!r}: {exc}") from None
+
+        def test(name: str) -> bool:
+            return regex.match(name) is not None
+
+    else:
+        import fnmatch
+
+        def test(name: str) -> bool:
+            return fnmatch.fnmatchcase(name, term)
+
+    named = [g for g in inventory.groups if test(g)]
+    return [
+        name for name, host in hosts.items() if test(name) or any(g in host.groups for g in named)
+    ]
+
+
+def select_hosts(inventory: Inventory, pattern: str | None) -> list[str]:
+    """The hosts an Ansible host pattern selects (``web:db``, ``web:&prod``, ``all:!db``,
+    ``web*``, ``~web\\d+``, commas as colons), in inventory order. Unions first, then
+    intersections, then exclusions, as Ansible applies them."""
+    hosts = inventory.hosts()
+    if pattern is None or not pattern.strip():
+        return list(hosts)
+    terms = [t.strip() for t in re.split(r"[,:](?=[&!~\w*.\[\-])", pattern) if t.strip()]
+    if not terms:
+        raise InventoryError(f"--limit: empty host pattern {pattern!r}")
+    included: set[str] = set()
+    intersections: list[set[str]] = []
+    excluded: set[str] = set()
+    for term in terms:
+        if term.startswith("&"):
+            intersections.append(set(_matches(inventory, hosts, term[1:])))
+        elif term.startswith("!"):
+            excluded |= set(_matches(inventory, hosts, term[1:]))
+        else:
+            included |= set(_matches(inventory, hosts, term))
+    if all(t.startswith(("&", "!")) for t in terms):
+        included = set(hosts)
+    for subset in intersections:
+        included &= subset
+    return [name for name in hosts if name in included and name not in excluded]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from rustle_invoke import process
-from rustle_invoke.inventory import InventoryError, load_inventory, parse_ini
+from rustle_invoke.inventory import InventoryError, load_inventory, parse_ini, select_hosts
 
 INI_CASES = {
     "plain": """
@@ -162,3 +162,38 @@ def test_bad_ini_is_one_error_naming_the_line(text: str, message: str) -> None:
         parse_ini(text, "hosts.ini")
     assert message in caught.value.message
     assert caught.value.message.startswith("hosts.ini")
+
+
+PATTERNS = [
+    "all",
+    "web",
+    "web:db",
+    "web,alpha",
+    "prod:&web",
+    "all:!db",
+    "prod:!web01.example.com",
+    "web*",
+    "~db-[ab]",
+    "*.example.com",
+    "ungrouped",
+    "prod:&db:!db-b",
+]
+
+
+def _ansible_list_hosts(path: Path, pattern: str) -> list[str]:
+    ansible = Path(_ansible_inventory()).with_name("ansible")
+    env = {**os.environ, "ANSIBLE_INVENTORY_ENABLED": "ini,yaml", "ANSIBLE_NOCOLOR": "1"}
+    result = process.run(
+        [str(ansible), pattern, "-i", str(path), "--list-hosts"],
+        env=env, timeout=120, supervised=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return [line.strip() for line in result.stdout.splitlines()[1:] if line.strip()]
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_limit_patterns_select_what_ansible_selects(pattern: str, tmp_path: Path) -> None:
+    path = tmp_path / "hosts.ini"
+    path.write_text(INI_CASES["plain"])
+    expected = _ansible_list_hosts(path, pattern)
+    assert sorted(select_hosts(load_inventory(path), pattern)) == sorted(expected)
