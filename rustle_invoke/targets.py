@@ -154,16 +154,38 @@ def triple_for(requirements: CompilationRequirements) -> str:
             "which rustle-invoke cannot map to a Rust target",
             hint="pass --target with a triple from `rustc --print target-list`",
         )
+    return _triple(arch, system, static=requirements.static_linking)
+
+
+def _triple(arch: str, system: str, *, static: bool) -> str:
     if system == "darwin":
         return f"{arch}-apple-darwin"
     if system == "windows":
         return f"{arch}-pc-windows-gnu"
     if system == "freebsd":
         return f"{arch}-unknown-freebsd"
-    libc = "musl" if requirements.static_linking else "gnu"
+    libc = "musl" if static else "gnu"
     if arch == "armv7":
         libc += "eabihf"
     return f"{arch}-unknown-linux-{libc}"
+
+
+def triple_for_host(uname_sm: str, *, musl: bool = False) -> str:
+    """The triple for a host from what ``uname -sm`` prints there (``Linux x86_64``,
+    ``Darwin arm64``, ``FreeBSD amd64``); ``musl``: its C library is musl (Alpine)."""
+    words = uname_sm.split()
+    if len(words) != 2:
+        raise ConfigError(
+            f"cannot read `uname -sm` output {uname_sm.strip()!r}",
+            hint="set the host's rustle_target inventory variable to its Rust triple",
+        )
+    system, arch = _OS.get(words[0].lower()), _ARCHES.get(words[1].lower())
+    if arch is None or system is None:
+        raise ConfigError(
+            f"no Rust target for a {words[0]} {words[1]} host",
+            hint="set the host's rustle_target inventory variable to its Rust triple",
+        )
+    return _triple(arch, system, static=musl)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from rustle_invoke import process
+from rustle_invoke.errors import ConfigError
 from rustle_invoke.inventory import InventoryError, load_inventory, parse_ini, select_hosts
+from rustle_invoke.targets import triple_for_host
 
 INI_CASES = {
     "plain": """
@@ -197,3 +199,36 @@ def test_limit_patterns_select_what_ansible_selects(pattern: str, tmp_path: Path
     path.write_text(INI_CASES["plain"])
     expected = _ansible_list_hosts(path, pattern)
     assert sorted(select_hosts(load_inventory(path), pattern)) == sorted(expected)
+
+
+@pytest.mark.parametrize(
+    ("uname", "musl", "triple"),
+    [
+        ("Linux x86_64", False, "x86_64-unknown-linux-gnu"),
+        ("Linux x86_64\n", True, "x86_64-unknown-linux-musl"),
+        ("Linux aarch64", False, "aarch64-unknown-linux-gnu"),
+        ("Linux armv7l", False, "armv7-unknown-linux-gnueabihf"),
+        ("Darwin arm64", False, "aarch64-apple-darwin"),
+        ("Darwin x86_64", False, "x86_64-apple-darwin"),
+        ("FreeBSD amd64", False, "x86_64-unknown-freebsd"),
+    ],
+)
+def test_a_hosts_uname_names_its_target(uname: str, musl: bool, triple: str) -> None:
+    assert triple_for_host(uname, musl=musl) == triple
+
+
+def test_this_machines_uname_names_the_host_triple() -> None:
+    from rustle_invoke.toolchain import detect_toolchain
+
+    uname = process.run(["uname", "-sm"], timeout=10, supervised=False).stdout
+    assert triple_for_host(uname) == detect_toolchain().host
+
+
+@pytest.mark.parametrize(
+    ("uname", "message"), [("Plan9 mips", "no Rust target"), ("", "cannot read")]
+)
+def test_an_unknown_host_is_refused_with_the_override_hint(uname: str, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        triple_for_host(uname)
+    assert message in caught.value.message
+    assert "rustle_target" in (caught.value.hint or "")
