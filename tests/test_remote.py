@@ -1,0 +1,69 @@
+"""Fabric connections to real sshd servers on loopback: host keys are checked by default,
+and one round trip tells a host's Rust target."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sshd import SSHD, Sshd, keypair, start_sshd
+
+from rustle_invoke.remote import SshSettings, connect, detect_target
+from rustle_invoke.toolchain import detect_toolchain
+
+pytestmark = pytest.mark.skipif(not SSHD.exists(), reason="openssh-server is not installed")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory):
+    folder = tmp_path_factory.mktemp("ssh")
+    client_key = keypair(folder / "client_ed25519")
+    running = start_sshd(folder / "server", client_key)
+    yield running
+    running.stop()
+
+
+def _settings(server: Sshd) -> SshSettings:
+    return SshSettings.from_vars(
+        "web1",
+        {
+            "ansible_host": "127.0.0.1",
+            "ansible_port": server.port,
+            "ansible_user": server.user,
+            "ansible_ssh_private_key_file": str(server.client_key),
+        },
+    )
+
+
+def test_a_known_host_is_reached_and_its_target_detected(server: Sshd, tmp_path: Path) -> None:
+    known = tmp_path / "known_hosts"
+    known.write_text(server.known_hosts_line())
+    with connect(_settings(server), known_hosts=known) as connection:
+        assert detect_target(connection) == detect_toolchain().host
+        assert connection.run("echo hi", hide=True, in_stream=False).stdout == "hi\n"
+
+
+def test_an_unknown_host_key_is_refused_by_default(server: Sshd, tmp_path: Path) -> None:
+    from paramiko.ssh_exception import SSHException
+
+    with pytest.raises(SSHException, match="not found in known_hosts"):
+        with connect(_settings(server), known_hosts=tmp_path / "empty") as connection:
+            connection.run("true", hide=True, in_stream=False)
+
+
+def test_a_changed_host_key_is_refused(server: Sshd, tmp_path: Path) -> None:
+    from paramiko.ssh_exception import BadHostKeyException
+
+    other = keypair(tmp_path / "other")
+    public = other.with_suffix(".pub").read_text().split()
+    known = tmp_path / "known_hosts"
+    known.write_text(f"[127.0.0.1]:{server.port} {public[0]} {public[1]}\n")
+    with pytest.raises(BadHostKeyException):
+        with connect(_settings(server), known_hosts=known) as connection:
+            connection.run("true", hide=True, in_stream=False)
+
+
+def test_checking_can_be_turned_off_explicitly(server: Sshd, tmp_path: Path) -> None:
+    settings = _settings(server)
+    with connect(settings, check_host_keys=False, known_hosts=tmp_path / "none") as connection:
+        assert connection.run("uname -s", hide=True, in_stream=False).stdout.strip() == "Linux"
