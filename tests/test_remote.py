@@ -67,3 +67,68 @@ def test_checking_can_be_turned_off_explicitly(server: Sshd, tmp_path: Path) -> 
     settings = _settings(server)
     with connect(settings, check_host_keys=False, known_hosts=tmp_path / "none") as connection:
         assert connection.run("uname -s", hide=True, in_stream=False).stdout.strip() == "Linux"
+
+
+@pytest.fixture(scope="module")
+def binary(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import json
+
+    from conftest import cli_json, plan_document, task
+
+    folder = tmp_path_factory.mktemp("plan")
+    tasks = [
+        task("t_0", "debug", {"msg": "on {{ inventory_hostname }}"}),
+        task("t_1", "file", {"path": str(folder / "touched"), "state": "touch"}),
+    ]
+    plan = folder / "p.json"  # every task, batch and play for host web1
+    plan.write_text(json.dumps(plan_document(tasks)).replace('"localhost"', '"web1"'))
+    cli_json("compile", "--plan", str(plan), "--profile", "debug", "--out", str(folder / "bin"))
+    return folder / "bin"
+
+
+def test_a_binary_runs_on_the_host_and_leaves_nothing(server: Sshd, binary: Path, tmp_path):
+    from rustle_invoke.deploy import run_binary
+
+    known = tmp_path / "known_hosts"
+    known.write_text(server.known_hosts_line())
+    with connect(_settings(server), known_hosts=known) as connection:
+        before = connection.run("ls /tmp", hide=True, in_stream=False).stdout
+        outcome = run_binary(connection, binary, "web1")
+        after = connection.run("ls /tmp", hide=True, in_stream=False).stdout
+    assert outcome.status == "ok", outcome.error
+    assert outcome.report is not None and outcome.report["host"] == "web1"
+    assert [t["msg"] for t in outcome.report["tasks"]][0] == "on web1"
+    assert (binary.parent / "touched").exists()
+    assert sorted(before.split()) == sorted(after.split())  # the temp folder is gone
+
+
+def test_check_mode_changes_nothing_and_keep_remote_keeps_a_private_copy(
+    server: Sshd, binary: Path, tmp_path: Path
+) -> None:
+    from rustle_invoke.deploy import run_binary
+
+    (binary.parent / "touched").unlink(missing_ok=True)
+    known = tmp_path / "known_hosts"
+    known.write_text(server.known_hosts_line())
+    with connect(_settings(server), known_hosts=known) as connection:
+        outcome = run_binary(connection, binary, "web1", check=True, keep_remote=True)
+        assert outcome.remote_path is not None
+        mode = connection.run(
+            f"stat -c %a $(dirname {outcome.remote_path})", hide=True, in_stream=False
+        ).stdout.strip()
+        connection.run(f"rm -rf $(dirname {outcome.remote_path})", hide=True, in_stream=False)
+    assert outcome.status == "ok", outcome.error
+    assert not (binary.parent / "touched").exists()
+    assert mode == "700"
+
+
+def test_an_unreachable_host_is_reported_as_such(tmp_path: Path) -> None:
+    from sshd import free_port
+
+    from rustle_invoke.deploy import run_binary
+
+    settings = SshSettings("gone", "127.0.0.1", free_port(), None, None)
+    with connect(settings, check_host_keys=False, timeout=3) as connection:
+        outcome = run_binary(connection, tmp_path / "unused", "gone")
+    assert outcome.status == "unreachable"
+    assert "Connection refused" in (outcome.error or "") or "Errno" in (outcome.error or "")
