@@ -1,5 +1,6 @@
 //! Command-line parsing for the generated binary.
 
+use crate::inventory::Inventory;
 use crate::json::{self, Value};
 
 /// The token that stands for the program name in [`SHORT_USAGE`] and [`HELP`].
@@ -8,8 +9,8 @@ pub const PROGRAM_TOKEN: &str = "PROG";
 /// Short usage shown after a usage error.
 pub const SHORT_USAGE: &str = "\
 usage: PROG [--check] [--diff] [--tags TAGS] [--skip-tags TAGS] [--format text|json]
-         [--list-tasks] [-e KEY=VALUE|JSON]... [--host NAME] [-v|-vv|-vvv]
-         [--version] [--dump-plan] [--help]
+         [--list-tasks] [-e KEY=VALUE|JSON]... [--host NAME] [--inventory JSON]
+         [-v|-vv|-vvv] [--version] [--dump-plan] [--help]
 ";
 
 /// Full help text for `--help`.
@@ -27,6 +28,8 @@ options:
       --list-tasks        list the selected tasks and exit
   -e, --extra-vars VARS   set variables: KEY=VALUE, a JSON object or @FILE (repeatable)
       --host NAME         inventory hostname to run as (default: localhost)
+      --inventory JSON    the host's inventory variables and groups: JSON or @FILE
+                          (lowest precedence; the deploy task passes it)
   -v, --verbose           more output (repeat or use -vv, -vvv)
       --version           print version information and exit
       --dump-plan         print the embedded plan as JSON and exit
@@ -63,6 +66,8 @@ pub struct Options {
     pub extra_vars: Vec<(String, Value)>,
     /// Host given with `--host`, if any.
     pub host: Option<String>,
+    /// The `--inventory` document (checked by [`Inventory::decode`]), if any.
+    pub inventory: Option<Value>,
     pub verbosity: u32,
     pub version: bool,
     pub dump_plan: bool,
@@ -117,6 +122,12 @@ pub fn parse_args(args: &[String]) -> Result<Options, String> {
                     return Err("option --host requires a non-empty name".to_string());
                 }
                 opts.host = Some(host);
+            }
+            "--inventory" => {
+                let text = value()?;
+                let document = parse_inventory(&text)?;
+                Inventory::decode(&document)?;
+                opts.inventory = Some(document);
             }
             _ => {
                 if let Some(count) = verbosity_cluster(name) {
@@ -211,7 +222,7 @@ fn quote(text: &str) -> String {
 /// JSON object.
 pub fn parse_extra_vars(text: &str, vars: &mut Vec<(String, Value)>) -> Result<(), String> {
     if let Some(path) = text.strip_prefix('@') {
-        let contents = read_vars_file(path)?;
+        let contents = read_vars_file(path, "extra vars")?;
         let value = json::parse_bytes(&contents)
             .map_err(|e| format!("invalid JSON in extra vars file '{}': {e}", quote(path)))?;
         return merge_object(value, vars, text);
@@ -233,10 +244,20 @@ pub fn parse_extra_vars(text: &str, vars: &mut Vec<(String, Value)>) -> Result<(
     }
 }
 
-/// The bytes of an `-e @FILE`, at most [`MAX_EXTRA_VARS_FILE`] of them.
-fn read_vars_file(path: &str) -> Result<Vec<u8>, String> {
+/// One `--inventory` value: a JSON object, or `@file` holding one.
+fn parse_inventory(text: &str) -> Result<Value, String> {
+    match text.strip_prefix('@') {
+        Some(path) => json::parse_bytes(&read_vars_file(path, "inventory")?)
+            .map_err(|e| format!("invalid JSON in inventory file '{}': {e}", quote(path))),
+        None => json::parse(text)
+            .map_err(|e| format!("invalid JSON in --inventory '{}': {e}", quote(text))),
+    }
+}
+
+/// The bytes of an `-e @FILE` (or `--inventory @FILE`), at most [`MAX_EXTRA_VARS_FILE`] of them.
+fn read_vars_file(path: &str, what: &str) -> Result<Vec<u8>, String> {
     use std::io::Read;
-    let cannot = |e: std::io::Error| format!("cannot read extra vars file '{}': {e}", quote(path));
+    let cannot = |e: std::io::Error| format!("cannot read {what} file '{}': {e}", quote(path));
     let file = std::fs::File::open(path).map_err(cannot)?;
     let mut bytes = Vec::new();
     file.take(MAX_EXTRA_VARS_FILE + 1)
@@ -244,7 +265,7 @@ fn read_vars_file(path: &str) -> Result<Vec<u8>, String> {
         .map_err(cannot)?;
     if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > MAX_EXTRA_VARS_FILE {
         return Err(format!(
-            "extra vars file '{}' is larger than {} MiB",
+            "{what} file '{}' is larger than {} MiB",
             quote(path),
             MAX_EXTRA_VARS_FILE >> 20
         ));
@@ -355,6 +376,38 @@ mod tests {
         );
         let err = parse(&["-e", "@/nonexistent/rustle/vars.json"]).unwrap_err();
         assert!(err.starts_with("cannot read extra vars file"));
+    }
+
+    #[test]
+    fn inventory_from_json_or_file() {
+        let o = parse(&["--inventory", r#"{"vars": {"port": 8080}}"#]).unwrap();
+        let document = o.inventory.unwrap();
+        assert_eq!(
+            document.get("vars").and_then(|v| v.get("port")),
+            Some(&Value::Int(8080))
+        );
+        let path =
+            std::env::temp_dir().join(format!("rustle-inventory-{}.json", std::process::id()));
+        std::fs::write(&path, r#"{"group_names": ["web"]}"#).unwrap();
+        let o = parse(&[&format!("--inventory=@{}", path.display())]).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert!(o.inventory.unwrap().get("group_names").is_some());
+        let errors = [
+            (&["--inventory", "{"][..], "invalid JSON in --inventory '{'"),
+            (
+                &["--inventory", "[1]"][..],
+                "invalid --inventory: the document: expected an object",
+            ),
+            (
+                &["--inventory", "@/nonexistent/rustle/inv.json"][..],
+                "cannot read inventory file",
+            ),
+            (&["--inventory"][..], "option --inventory requires a value"),
+        ];
+        for (args, message) in errors {
+            let error = parse(args).unwrap_err();
+            assert!(error.starts_with(message), "{args:?}: {error}");
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@
 use crate::cli::{set_var, Options};
 use crate::facts::FactCache;
 use crate::hosts;
+use crate::inventory::Inventory;
 use crate::jinja::{self, EvalError, Expr};
 use crate::json::{obj, Value};
 use crate::modules::{self, ModuleContext, Outcome, Status};
@@ -141,6 +142,12 @@ pub fn execute_until(
         host: opts.host_name().to_string(),
         registered: Vec::new(),
         facts: FactCache::with_gatherer(payload.extensions.facts()),
+        // parse_args checked the document: decoding it again cannot fail.
+        inventory: opts
+            .inventory
+            .as_ref()
+            .and_then(|document| Inventory::decode(document).ok())
+            .unwrap_or_default(),
     };
     let mut summary = RunSummary {
         host: state.host.clone(),

@@ -12,6 +12,7 @@ pub mod digest;
 pub mod executor;
 pub mod facts;
 pub mod hosts;
+pub mod inventory;
 pub mod jinja;
 pub mod json;
 pub mod modules;

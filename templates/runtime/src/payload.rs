@@ -304,7 +304,12 @@ impl Task {
     }
 }
 
-fn var_table(value: &Value, key: &str, templates: &str, path: &str) -> Result<VarTable, String> {
+pub(crate) fn var_table(
+    value: &Value,
+    key: &str,
+    templates: &str,
+    path: &str,
+) -> Result<VarTable, String> {
     let at = |k: &str| {
         if path.is_empty() {
             k.to_string()

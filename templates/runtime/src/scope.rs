@@ -1,11 +1,13 @@
 //! Variable lookup for templates and conditions, with Ansible's precedence.
 //!
 //! Extra vars > loop and task-local names > registered results and `set_fact` >
-//! task vars > play vars > plan variables > magic variables and facts. Variables
-//! whose values hold templates are rendered when read, in the same scope.
+//! task vars > play vars > plan variables > magic variables and facts > inventory
+//! variables. Variables whose values hold templates are rendered when read, in the
+//! same scope.
 
 use crate::cli::Options;
 use crate::facts::FactCache;
+use crate::inventory::Inventory;
 use crate::jinja::{self, EvalError, Template, Vars};
 use crate::json::Value;
 use crate::payload::{FactList, PathPart, Payload, Placed, Play, Task, VarTable};
@@ -22,6 +24,8 @@ pub struct HostState<'a> {
     /// `register` results and `set_fact` values (one tier, later wins).
     pub registered: Vec<(String, Value)>,
     pub facts: FactCache,
+    /// The host's inventory variables and groups (`--inventory`).
+    pub inventory: Inventory,
 }
 
 /// One lookup context: a host, the play and task being run, and local names.
@@ -103,11 +107,19 @@ impl<'s, 'a> Scope<'s, 'a> {
                 Value::Array(vec![Value::str(host)])
             }
             "ansible_play_name" => Value::str(self.play.map_or("", |p| p.name.as_str())),
-            "group_names" => Value::Array(Vec::new()),
-            "groups" => Value::Object(vec![(
-                "all".to_string(),
-                Value::Array(vec![Value::str(host)]),
-            )]),
+            "group_names" => strings(&state.inventory.group_names),
+            "groups" => match &state.inventory.groups {
+                Some(groups) => Value::Object(
+                    groups
+                        .iter()
+                        .map(|(name, hosts)| (name.clone(), strings(hosts)))
+                        .collect(),
+                ),
+                None => Value::Object(vec![(
+                    "all".to_string(),
+                    Value::Array(vec![Value::str(host)]),
+                )]),
+            },
             "omit" => Value::str(OMIT),
             "ansible_facts" => Value::Object(self.fact_table()),
             "hostvars" => Value::Object(vec![(host.clone(), self.host_vars())]),
@@ -140,6 +152,7 @@ impl<'s, 'a> Scope<'s, 'a> {
             Some(&state.payload.variables),
             self.play.map(|p| &p.vars),
             self.task.map(|t| &t.vars),
+            Some(&state.inventory.vars),
         ];
         for table in tables.into_iter().flatten() {
             names.extend(table.values.iter().map(|(k, _)| k.clone()));
@@ -185,8 +198,15 @@ impl Vars for Scope<'_, '_> {
                 return Ok(Some(value));
             }
         }
-        Ok(self.magic(name)?.map(|v| jinja::Value::from_json(&v)))
+        if let Some(value) = self.magic(name)? {
+            return Ok(Some(jinja::Value::from_json(&value)));
+        }
+        self.table_value(&state.inventory.vars, name)
     }
+}
+
+fn strings(items: &[String]) -> Value {
+    Value::Array(items.iter().map(Value::str).collect())
 }
 
 /// The last value bound to `name`.

@@ -646,6 +646,51 @@ fn register_and_variable_precedence() {
 }
 
 #[test]
+fn inventory_variables_have_the_lowest_precedence() {
+    let payload = plan(
+        &[
+            debug_var("inventory only", "port"),
+            debug_var("plan beats inventory", "greeting"),
+            debug_var("templated", "url"),
+            debug_var("groups", "groups"),
+            debug_var("group names", "group_names"),
+            debug_var("hostvars", "hostvars.web1.port"),
+        ],
+        &[],
+    );
+    let inventory = r#"{"vars": {"port": 8080, "greeting": "from inventory", "url": "?"},
+        "var_templates": [[["url"], [["text", "http://"], ["out", ["var", "inventory_hostname"]],
+                                     ["text", ":"], ["out", ["var", "port"]]]]],
+        "groups": {"all": ["web1", "db1"], "web": ["web1"], "ungrouped": []},
+        "group_names": ["web"]}"#;
+    let (code, report) = run_json(&payload, &["--host", "web1", "--inventory", inventory]);
+    assert_eq!(code, 0);
+    assert_eq!(msg(&report, "inventory only"), "8080");
+    assert_eq!(msg(&report, "plan beats inventory"), "hi from vars");
+    assert_eq!(msg(&report, "templated"), "http://web1:8080");
+    assert_eq!(
+        msg(&report, "groups"),
+        r#"{"all":["web1","db1"],"web":["web1"],"ungrouped":[]}"#
+    );
+    assert_eq!(msg(&report, "group names"), r#"["web"]"#);
+    assert_eq!(msg(&report, "hostvars"), "8080");
+
+    // Extra vars beat inventory variables, and templates read them.
+    let (_, report) = run_json(
+        &payload,
+        &["--host", "web1", "--inventory", inventory, "-e", "port=9"],
+    );
+    assert_eq!(msg(&report, "inventory only"), "9");
+    assert_eq!(msg(&report, "templated"), "http://web1:9");
+
+    // Without an inventory: no group but all, which holds the host alone.
+    let (_, report) = run_json(&payload, &["--host", "web1"]);
+    assert_eq!(msg(&report, "inventory only"), "VARIABLE IS NOT DEFINED!");
+    assert_eq!(msg(&report, "groups"), r#"{"all":["web1"]}"#);
+    assert_eq!(msg(&report, "group names"), "[]");
+}
+
+#[test]
 fn debug_verbosity_and_verbose_command_results() {
     let payload = plan(
         &[
