@@ -194,7 +194,12 @@ class TemplatedValue:
     templates: list[list[Any]] = field(default_factory=list)
 
 
-def lower_value(value: Any, options: TemplateOptions = TemplateOptions()) -> TemplatedValue:
+# Plan strings (arguments, variables): Ansible's templar keeps a string's trailing
+# newlines, which Jinja2 alone would drop ("{{ a }}\n" renders as "1\n").
+PLAN_STRINGS = TemplateOptions(keep_trailing_newline=True)
+
+
+def lower_value(value: Any, options: TemplateOptions = PLAN_STRINGS) -> TemplatedValue:
     """Lower every string with Jinja2 markers inside ``value`` (dict keys stay literal)."""
     result = TemplatedValue(value)
     for path, text in _strings(value, ()):

@@ -416,6 +416,83 @@ def localhost_test(
 
 @task(
     help={
+        "plan": "the rustle-plan JSON file",
+        "inventory": "an Ansible inventory (INI, or YAML when it ends in .yml/.yaml)",
+        "limit": "deploy only to hosts matching this pattern (web:&prod, all:!db, web*)",
+        "forks": "hosts handled at the same time (default 5)",
+        "check": "check mode: change nothing, report what would change",
+        "diff": "show differences",
+        "keep_remote": "leave the binary on the hosts (its path is in the JSON)",
+        "tags": "run only tasks with these tags",
+        "skip_tags": "skip tasks with these tags",
+        "profile": "debug | release | release-debuginfo | min-size",
+        "target": "build one binary for this target for every host (no detection)",
+        "timeout": "seconds the binary may run on a host (default: no limit)",
+        "connect_timeout": "seconds to wait for each SSH login (default 10)",
+        "known_hosts": "check host keys against this file (default ~/.ssh/known_hosts)",
+        "no_host_key_check": "accept any host key (unknown or changed): trusts the network",
+        "json": 'print one JSON document: {"hosts": {NAME: report}, "recap": {...}}',
+    },
+)
+@cli_errors
+def deploy(
+    c,
+    plan=None,
+    inventory=None,
+    limit=None,
+    forks=5,
+    check=False,
+    diff=False,
+    keep_remote=False,
+    tags=None,
+    skip_tags=None,
+    profile=None,
+    target=None,
+    timeout=None,
+    connect_timeout=None,
+    known_hosts=None,
+    no_host_key_check=False,
+    json=False,
+):
+    """Run a plan on inventory hosts over SSH: one upload and one process per host."""
+    plan = _required_plan(plan)
+    if not inventory:
+        from .errors import ConfigError
+
+        raise ConfigError(
+            "--inventory is required", hint="pass --inventory PATH to an Ansible inventory"
+        )
+    from .toolchain import prefetch_toolchain
+
+    prefetch_toolchain()
+    from . import deploy as deploying
+    from .deploy_report import deploy_text
+
+    options = deploying.DeployOptions(
+        limit=limit,
+        forks=int(_positive(forks, "--forks", "hosts") or 5),
+        check=check,
+        diff=diff,
+        keep_remote=keep_remote,
+        tags=_split(tags),
+        skip_tags=_split(skip_tags),
+        check_host_keys=not no_host_key_check,
+        known_hosts=Path(known_hosts).expanduser() if known_hosts else None,
+        connect_timeout=_positive(connect_timeout, "--connect-timeout") or 10.0,
+        timeout=_positive(timeout, "--timeout"),
+        compile=_compile_options(target=target, profile=profile),
+    )
+    result = deploying.deploy(plan, inventory, options, _config(c), _progress())
+    if json:
+        _emit(result.to_json())
+    else:
+        print(deploy_text(result, show_diff=diff), end="")
+    if result.failed:
+        raise RunFailed("some hosts failed or were unreachable")
+
+
+@task(
+    help={
         "all": "also remove shared build dirs and outdated runtime copies",
         "json": "print one JSON document",
     }
@@ -466,7 +543,7 @@ def plugins(c, json=False):
         print("(entry points are off: RUSTLE_DISABLE_PLUGIN_AUTOLOAD is set)")
 
 
-ns = Collection(render, compile, cache_task, localhost_test, clean, plugins)
+ns = Collection(render, compile, cache_task, localhost_test, deploy, clean, plugins)
 ns.configure({"rustle": {}})
 
 program = Program(namespace=ns, version=__version__, name="rustle-invoke", binary="rustle-invoke")

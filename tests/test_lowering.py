@@ -258,3 +258,9 @@ def test_cli_reports_unsupported_jinja_before_building(tmp_path: Path) -> None:
     assert "task t_0 ('find it'): args: msg: line 1: the filter 'regex_search'" in result.stderr
     assert "Traceback" not in result.stderr
     assert not list((tmp_path).glob("**/Cargo.toml"))
+
+
+def test_plan_strings_keep_their_trailing_newline_as_ansible_does() -> None:
+    # ansible-playbook writes "1 x\n" for content: "{{ a }} x\n"; Jinja2 alone drops the "\n".
+    lowered = lower_value({"content": "{{ a }} x\n"})
+    assert lowered.templates == [[["content"], [["out", ["var", "a"]], ["text", " x\n"]]]]

@@ -66,6 +66,8 @@ def test_a_changed_host_key_is_refused(server: Sshd, tmp_path: Path) -> None:
 def test_checking_can_be_turned_off_explicitly(server: Sshd, tmp_path: Path) -> None:
     settings = _settings(server)
     with connect(settings, check_host_keys=False, known_hosts=tmp_path / "none") as connection:
+        with pytest.warns(UserWarning, match="Unknown ssh-ed25519 host key"):
+            connection.open()
         assert connection.run("uname -s", hide=True, in_stream=False).stdout.strip() == "Linux"
 
 
@@ -87,19 +89,20 @@ def binary(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_a_binary_runs_on_the_host_and_leaves_nothing(server: Sshd, binary: Path, tmp_path):
-    from rustle_invoke.deploy import run_binary
+    from rustle_invoke.deploy import DEFAULT_REMOTE_TMP, run_binary
 
     known = tmp_path / "known_hosts"
     known.write_text(server.known_hosts_line())
     with connect(_settings(server), known_hosts=known) as connection:
-        before = connection.run("ls /tmp", hide=True, in_stream=False).stdout
         outcome = run_binary(connection, binary, "web1")
-        after = connection.run("ls /tmp", hide=True, in_stream=False).stdout
+        home = connection.sftp().normalize(".")
+    remote_tmp = Path(home) / DEFAULT_REMOTE_TMP.removeprefix("~/")
     assert outcome.status == "ok", outcome.error
     assert outcome.report is not None and outcome.report["host"] == "web1"
     assert [t["msg"] for t in outcome.report["tasks"]][0] == "on web1"
     assert (binary.parent / "touched").exists()
-    assert sorted(before.split()) == sorted(after.split())  # the temp folder is gone
+    assert remote_tmp.stat().st_mode & 0o777 == 0o700  # made private on first use
+    assert not any(remote_tmp.glob("run-*"))  # the run folder is gone
 
 
 def test_check_mode_changes_nothing_and_keep_remote_keeps_a_private_copy(
@@ -111,15 +114,22 @@ def test_check_mode_changes_nothing_and_keep_remote_keeps_a_private_copy(
     known = tmp_path / "known_hosts"
     known.write_text(server.known_hosts_line())
     with connect(_settings(server), known_hosts=known) as connection:
-        outcome = run_binary(connection, binary, "web1", check=True, keep_remote=True)
-        assert outcome.remote_path is not None
-        mode = connection.run(
-            f"stat -c %a $(dirname {outcome.remote_path})", hide=True, in_stream=False
-        ).stdout.strip()
-        connection.run(f"rm -rf $(dirname {outcome.remote_path})", hide=True, in_stream=False)
+        outcome = run_binary(
+            connection,
+            binary,
+            "web1",
+            args=["--check"],
+            keep_remote=True,
+            remote_tmp=str(tmp_path / "remote"),
+        )
     assert outcome.status == "ok", outcome.error
+    assert outcome.report is not None and outcome.report["check_mode"] is True
     assert not (binary.parent / "touched").exists()
-    assert mode == "700"
+    assert outcome.remote_path is not None
+    kept = Path(outcome.remote_path)
+    assert kept.parent.parent == tmp_path / "remote"
+    assert kept.parent.stat().st_mode & 0o777 == 0o700
+    assert kept.stat().st_mode & 0o777 == 0o700
 
 
 def test_an_unreachable_host_is_reported_as_such(tmp_path: Path) -> None:
