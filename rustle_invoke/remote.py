@@ -10,6 +10,7 @@ changed key refuses the host, unless checking is turned off explicitly (the depl
 
 from __future__ import annotations
 
+import math
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -151,7 +152,8 @@ def connect(
         settings.address,
         user=settings.user,
         port=settings.port,
-        connect_timeout=timeout,
+        # A host's own ConnectTimeout wins; Fabric takes whole seconds.
+        connect_timeout=None if settings.option("connecttimeout") else max(1, math.ceil(timeout)),
         connect_kwargs=connect_kwargs,
         config=Config(ssh_config=_ssh_config(settings)),
     )
