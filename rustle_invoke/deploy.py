@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .config import CompilerConfig
@@ -89,7 +89,7 @@ class HostRun:
 
     def to_json(self) -> dict[str, Any]:
         """The host's entry in ``--json``: the binary's report, or why there is none."""
-        document = dict(self.report) if self.report is not None else {"host": self.host}
+        document: dict[str, Any] = dict(self.report or {"host": self.host})
         if self.report is None or self.error:
             document[self.status] = True
             document["msg"] = self.error or ""
@@ -167,20 +167,24 @@ def inventory_documents(
 
 
 def _private_folder(sftp: Any, base: str) -> str:
-    """A new folder only this login can enter, under ``base`` (``~`` is the home)."""
-    if base == "~" or base.startswith("~/"):
-        base = sftp.normalize(".") + base[1:]
-    path = ""
-    for part in base.split("/"):
-        path = f"{path}/{part}" if path or base.startswith("/") else part
-        if part:
+    """A new folder only this login can enter, under ``base``; ``~/`` is the login's home,
+    which is where SFTP and the command both start, so such paths stay relative.
+
+    ``mkdir`` fails on an existing path, so nobody else's folder or link is ever reused,
+    and the server's umask can only narrow 0700. Missing parents are made (0700) only when
+    the first ``mkdir`` fails: one round trip in the usual case."""
+    base = base.removeprefix("~/") if base != "~" else "."
+    folder = str(PurePosixPath(base) / f"run-{secrets.token_hex(8)}")
+    try:
+        sftp.mkdir(folder, 0o700)
+    except OSError:
+        parents = reversed(PurePosixPath(folder).parents)
+        for parent in (str(p) for p in parents if str(p) not in ("/", ".")):
             try:
-                sftp.stat(path)
+                sftp.stat(parent)
             except OSError:
-                sftp.mkdir(path, 0o700)
-    folder = f"{base.rstrip('/')}/run-{secrets.token_hex(8)}"
-    sftp.mkdir(folder, 0o700)  # fails if it exists: nobody else's folder is reused
-    sftp.chmod(folder, 0o700)  # whatever the server's umask did
+                sftp.mkdir(parent, 0o700)
+        sftp.mkdir(folder, 0o700)
     return folder
 
 
@@ -236,12 +240,12 @@ def run_binary(
             in_stream=False,
             timeout=timeout,
         )
+        kept = sftp.normalize(remote) if keep_remote else None
     except Exception as exc:  # SSH, SFTP or timeout: the host's run did not finish
         if sftp is not None and folder is not None and not keep_remote:
             _remove(sftp, folder)
         status = "failed" if connection.is_connected else "unreachable"
         return HostRun(host, status, error=_describe(exc), duration=time.monotonic() - started)
-    kept = f"{folder}/{REMOTE_NAME}" if keep_remote else None
     elapsed = time.monotonic() - started
     try:
         report = json.loads(ran.stdout)
