@@ -100,18 +100,21 @@ def deploy(*args: str, **kwargs: Any):
     return cli("deploy", "--profile", "debug", *args, **kwargs)
 
 
+def deploy_with_keys(plan: Path, inventory: Path, known_hosts: Path, *more: str):
+    """``deploy`` of ``plan`` to ``inventory``'s hosts, their keys checked in ``known_hosts``."""
+    args = ["--plan", str(plan), "--inventory", str(inventory), "--known-hosts", str(known_hosts)]
+    return deploy(*args, *more)
+
+
 def test_fifty_tasks_land_on_two_hosts_and_an_unreachable_one_is_reported(
     servers: list[Sshd], known_hosts: Path, tmp_path: Path
 ) -> None:
     inventory = write_inventory(tmp_path, servers, unreachable=True)
     plan = write_plan(tmp_path, fifty_tasks(), ["web1", "web2", "gone"])
-    result = deploy(
-        "--plan",
-        str(plan),
-        "--inventory",
-        str(inventory),
-        "--known-hosts",
-        str(known_hosts),
+    result = deploy_with_keys(
+        plan,
+        inventory,
+        known_hosts,
         "--connect-timeout",
         "3",
         "--json",
@@ -144,13 +147,10 @@ def test_fifty_tasks_land_on_two_hosts_and_an_unreachable_one_is_reported(
     assert list((tmp_path / "remote-tmp").iterdir()) == []  # every run folder was removed
 
     # Again: the same binary from the cache, the targets remembered, nothing changed.
-    again = deploy(
-        "--plan",
-        str(plan),
-        "--inventory",
-        str(inventory),
-        "--known-hosts",
-        str(known_hosts),
+    again = deploy_with_keys(
+        plan,
+        inventory,
+        known_hosts,
         "--limit",
         "web",
         "--json",
@@ -176,9 +176,7 @@ def test_a_failing_task_fails_its_host_only_and_the_recap_says_so(
         ),
     ]
     plan = write_plan(tmp_path, tasks, HOSTS)
-    result = deploy(
-        "--plan", str(plan), "--inventory", str(inventory), "--known-hosts", str(known_hosts)
-    )
+    result = deploy_with_keys(plan, inventory, known_hosts)
     assert result.returncode == 2
     assert "fatal: [web2]: FAILED! command t_0" in result.stdout
     lines = result.stdout.splitlines()
@@ -204,13 +202,10 @@ def test_check_mode_changes_nothing_and_keep_remote_leaves_a_private_binary(
 ) -> None:
     inventory = write_inventory(tmp_path, servers)
     plan = write_plan(tmp_path, fifty_tasks()[:2], HOSTS)
-    result = deploy(
-        "--plan",
-        str(plan),
-        "--inventory",
-        str(inventory),
-        "--known-hosts",
-        str(known_hosts),
+    result = deploy_with_keys(
+        plan,
+        inventory,
+        known_hosts,
         "--check",
         "--keep-remote",
         "--limit",
@@ -240,13 +235,10 @@ def test_inventory_variables_have_the_lowest_precedence_and_targets_can_be_set(
     document["plays"][0]["vars"] = {"greeting": "play says hi"}
     plan = tmp_path / "plan.json"
     plan.write_text(json.dumps(document).replace('["localhost"]', json.dumps(HOSTS)))
-    result = deploy(
-        "--plan",
-        str(plan),
-        "--inventory",
-        str(inventory),
-        "--known-hosts",
-        str(known_hosts),
+    result = deploy_with_keys(
+        plan,
+        inventory,
+        known_hosts,
         "--json",
     )
     assert result.returncode == 2
@@ -264,13 +256,12 @@ def test_an_unknown_host_key_makes_the_host_unreachable_unless_checking_is_off(
     plan = write_plan(tmp_path, fifty_tasks()[:1], HOSTS)
     empty = tmp_path / "known_hosts"
     empty.write_text("")
-    common = ["--plan", str(plan), "--inventory", str(inventory), "--known-hosts", str(empty)]
-    refused = deploy(*common, "--limit", "web1", "--json")
+    refused = deploy_with_keys(plan, inventory, empty, "--limit", "web1", "--json")
     assert refused.returncode == 2
     entry = json.loads(refused.stdout)["hosts"]["web1"]
     assert entry["unreachable"] is True and "not found in known_hosts" in entry["msg"]
     assert not (tmp_path / "out/web1.txt").exists()
-    trusted = deploy(*common, "--limit", "web1", "--no-host-key-check")
+    trusted = deploy_with_keys(plan, inventory, empty, "--limit", "web1", "--no-host-key-check")
     assert trusted.returncode == 0, trusted.stderr
     assert (tmp_path / "out/web1.txt").exists()
 
