@@ -283,6 +283,13 @@ def test_bad_input_stops_before_any_host_is_contacted(
     assert result.returncode == 2
     assert "error: host web1: ansible_port is not a number: 'twenty-two'" in result.stderr
 
+    bad_template = tmp_path / "template.ini"
+    bad_template.write_text("[web]\nweb1 url='{{ port | no_such_filter }}'\n")
+    result = deploy("--plan", str(plan), "--inventory", str(bad_template))
+    assert result.returncode == 2
+    assert "error: host web1: an inventory variable's template: url:" in result.stderr
+    assert "no_such_filter" in result.stderr
+
     no_match = deploy("--plan", str(plan), "--inventory", str(inventory), "--limit", "db*")
     assert no_match.returncode == 2
     assert "no host to deploy to" in no_match.stderr
