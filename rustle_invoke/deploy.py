@@ -172,7 +172,8 @@ def _private_folder(sftp: Any, base: str) -> str:
 
     ``mkdir`` fails on an existing path, so nobody else's folder or link is ever reused,
     and the server's umask can only narrow 0700. Missing parents are made (0700) only when
-    the first ``mkdir`` fails: one round trip in the usual case."""
+    the first ``mkdir`` fails: one round trip in the usual case. Two hosts that share a
+    file system may make the same parent at once; either one's ``mkdir`` is fine."""
     base = base.removeprefix("~/") if base != "~" else "."
     folder = str(PurePosixPath(base) / f"run-{secrets.token_hex(8)}")
     try:
@@ -183,9 +184,21 @@ def _private_folder(sftp: Any, base: str) -> str:
             try:
                 sftp.stat(parent)
             except OSError:
-                sftp.mkdir(parent, 0o700)
+                try:
+                    sftp.mkdir(parent, 0o700)
+                except OSError as error:
+                    _made_meanwhile(sftp, parent, error)
         sftp.mkdir(folder, 0o700)
     return folder
+
+
+def _made_meanwhile(sftp: Any, path: str, error: OSError) -> None:
+    """Accept a failed ``mkdir`` of ``path`` if another run made the folder meanwhile;
+    otherwise raise that ``mkdir``'s own error."""
+    try:
+        sftp.stat(path)
+    except OSError:
+        raise error from None
 
 
 def _remove(sftp: Any, folder: str) -> None:

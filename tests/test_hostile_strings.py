@@ -72,6 +72,12 @@ HOSTILE = st.lists(_piece, max_size=6).map("".join)
 BATCHES = st.lists(HOSTILE, min_size=10, max_size=30)
 
 
+# One argument's limit (MAX_ARG_STRLEN, 128 KiB) with room to spare, and what the ``-e``
+# arguments may take of ARG_MAX (2 MiB, shared with the environment).
+ARG_LIMIT = 120 * 1024
+ARGV_BUDGET = 1024 * 1024
+
+
 def is_template(s: str) -> bool:
     return any(marker in s for marker in MARKERS)
 
@@ -117,13 +123,22 @@ class Batch:
             template = "{{ " + jinja_literal(s) + " }}"
             rendered = jinja2.Environment().from_string(template).render()
             self.add("debug", {"msg": template}, msg=rendered)
-            if "\x00" not in s:
+            if "\x00" not in s and self.fits_argv(f"kv_{i}={s}"):
                 self.kv_args += ["-e", f"kv_{i}={s}"]
                 self.add("debug", {"msg": f"{{{{ kv_{i} }}}}"}, msg=s)
-            self.json_vars[f"json_{i}"] = s
-            self.add("debug", {"msg": f"{{{{ json_{i} }}}}"}, msg=s)
+            if self.fits_argv(json.dumps({**self.json_vars, f"json_{i}": s}, ensure_ascii=False)):
+                self.json_vars[f"json_{i}"] = s
+                self.add("debug", {"msg": f"{{{{ json_{i} }}}}"}, msg=s)
             self.file_vars[f"file_{i}"] = s
             self.add("debug", {"msg": f"{{{{ file_{i} }}}}"}, msg=s)
+
+    def fits_argv(self, arg: str) -> bool:
+        """Whether ``arg`` can go on the binary's command line: Linux refuses one argument
+        over 128 KiB and a command line over ARG_MAX (2 MiB with the environment) with E2BIG.
+        A string that does not fit still reaches the binary through ``-e @FILE``."""
+        size = len(arg.encode("utf-8", "surrogatepass"))
+        used = sum(len(a.encode("utf-8", "surrogatepass")) for a in self.kv_args)
+        return size < ARG_LIMIT and used + size < ARGV_BUDGET
 
     def literal_positions(self, i: int, s: str, env: dict[str, str]) -> None:
         """Every place of the plan where ``s`` is taken as it is written."""
@@ -389,12 +404,15 @@ def test_lone_surrogate_in_a_jinja_literal_is_a_plan_error(tmp_path: Path) -> No
 
 
 # Templated plan strings whose result ansible-playbook gives differently from plain Jinja2
-# (checked with ansible-core 2.18.19 and 2.19.14, which agree): Ansible keeps a template's
-# trailing newlines, lexes plan strings with trim_blocks on, and doubles backslashes inside
-# string literals of {{ }} before Jinja2 reads them (its escape_backslashes).
-ANSIBLE_TEMPLATED = [
+# (checked with ansible-core 2.18.19 and 2.19.14, which agree). Ansible keeps a template's
+# trailing newlines, and so do we:
+ANSIBLE_KEEPS_NEWLINES = [
     pytest.param("{{ x }}\n", "X\n", id="trailing-newline"),
     pytest.param("{{ x }}\n\n", "X\n\n", id="trailing-newlines"),
+]
+# It also lexes plan strings with trim_blocks on, and doubles backslashes inside string
+# literals of {{ }} before Jinja2 reads them (its escape_backslashes); we do neither yet.
+ANSIBLE_TEMPLATED = [
     pytest.param("{% if true %}\nA{% endif %}\nB", "AB", id="trim-blocks"),
     pytest.param("a{# c #}\nb", "ab", id="trim-blocks-comment"),
     pytest.param("{{ 'a\\nb' }}", "a\\nb", id="backslash-in-literal"),
@@ -405,7 +423,7 @@ ANSIBLE_TEMPLATED = [
 @pytest.fixture(scope="module")
 def templated_report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     folder = tmp_path_factory.mktemp("templated")
-    sources = [p.values[0] for p in ANSIBLE_TEMPLATED]
+    sources = [p.values[0] for p in [*ANSIBLE_KEEPS_NEWLINES, *ANSIBLE_TEMPLATED]]
     document = plan_document(
         [task(f"t_{i}", "debug", {"msg": m}, name=m) for i, m in enumerate(sources)]
     )
@@ -415,6 +433,13 @@ def templated_report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]
     result = process.run([compile_debug(plan), "--format", "json"], timeout=120)
     assert result.returncode == 0, result.stderr
     return {t["name"]: t["msg"] for t in json.loads(result.stdout)["tasks"]}
+
+
+@pytest.mark.parametrize(("source", "ansible"), ANSIBLE_KEEPS_NEWLINES)
+def test_templated_strings_keep_their_trailing_newlines_as_ansible_does(
+    templated_report: dict[str, Any], source: str, ansible: str
+) -> None:
+    assert templated_report[source] == ansible
 
 
 @pytest.mark.xfail(
