@@ -402,6 +402,9 @@ def deploy(
             f"({', '.join(sorted(wanted or ())) or 'none'})",
             hint="check --inventory and --limit against the hosts the plan was made for",
         )
+    skipped = tuple(name for name in selected if name not in names)
+    if skipped:
+        progress.info(f"not contacted (no task of the plan runs there): {', '.join(skipped)}")
     documents = inventory_documents(inventory, hosts, names)
     here = detect_toolchain().host
     setups = [_setup(name, hosts[name].vars, options, here) for name in names]
@@ -429,11 +432,7 @@ def deploy(
             for host in reached:
                 host.connection.close()
     built = tuple(b for b in binaries.values() if isinstance(b, CompiledBinary))
-    return DeployResult(
-        tuple(outcomes[name] for name in names),
-        built,
-        tuple(name for name in selected if name not in names),
-    )
+    return DeployResult(tuple(outcomes[name] for name in names), built, skipped)
 
 
 def _compile_targets(

@@ -166,7 +166,8 @@ def test_fifty_tasks_land_on_two_hosts_and_an_unreachable_one_is_reported(
 def test_a_failing_task_fails_its_host_only_and_the_recap_says_so(
     servers: list[Sshd], known_hosts: Path, tmp_path: Path
 ) -> None:
-    inventory = write_inventory(tmp_path, servers)
+    # "gone" is in the inventory but not in the plan: it is not contacted at all.
+    inventory = write_inventory(tmp_path, servers, unreachable=True)
     tasks = [
         task("t_0", "command", {"cmd": "test {{ inventory_hostname }} != web2"}),
         task(
@@ -193,6 +194,8 @@ def test_a_failing_task_fails_its_host_only_and_the_recap_says_so(
         "ignored=0",
     ]
     assert recap[1].split()[2:6] == ["ok=0", "changed=0", "unreachable=0", "failed=1"]
+    assert len(recap) == 2
+    assert "not contacted (no task of the plan runs there): gone" in result.stderr
     assert (tmp_path / "out/web1.after").exists()
     assert not (tmp_path / "out/web2.after").exists()  # the host stopped at its failure
 
