@@ -21,7 +21,8 @@ def test(c, args=""):
     help={
         "runs": "runs per measurement (default 5; with --quick 2)",
         "quick": "a smoke run: fewer runs, release only, fewer plan sizes",
-        "sections": "comma-separated, from profiles,sizes,overhead,startup (default: all)",
+        "sections": "comma-separated, from profiles,sizes,overhead,startup,deploy "
+        "(default: all but deploy)",
         "write": "also write docs/benchmarks.json and the plots under docs/img/",
         "profile_hot": "also profile compiles (pyinstrument) and the runtime build "
         "(cargo --timings)",

@@ -143,6 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = p.parse_args(argv)
     root = Path(tempfile.mkdtemp(prefix="rustle-hotspots-"))
     out = args.out or Path(tempfile.mkdtemp(prefix="rustle-hotspots-reports-"))
+
     def report() -> int:
         for path in run(root, out, args.profile):
             print(path)

@@ -143,6 +143,10 @@ def fresh_env(root: Path, name: str) -> BenchEnv:
     variables["RUSTLE_COMPILE_TEMP_DIR"] = str(folder / "tmp")
     # Overrides an Invoke config's rustle.sccache: a cold compile compiles everything.
     variables["RUSTLE_SCCACHE"] = "off"
+    # The checkout measured, even when the installed console script points elsewhere.
+    variables["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p
+    )
     return BenchEnv(name, folder, variables)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +11,7 @@ from typing import Any
 COMPILE_VS_SIZE = "bench-compile-vs-plan-size.png"
 RUN_VS_TASKS = "bench-run-vs-task-count.png"
 PROFILES = "bench-profiles.png"
+DEPLOY = "bench-deploy.png"
 
 
 def available() -> bool:
@@ -151,16 +152,84 @@ def profiles(section: Mapping[str, Any], path: Path) -> Path:
     return result
 
 
-def draw(results: Mapping[str, Any], folder: Path) -> list[Path]:
-    """Every plot the results have data for; an empty list (and no error) when
-    matplotlib is missing: the caller says so."""
+def deploy(section: Mapping[str, Any], path: Path) -> Path:
+    plt = _pyplot()
+    bars = [
+        ("ansible_playbook", "ansible-playbook, pipelining off", "#d62728"),
+        ("ansible_playbook_pipelining", "ansible-playbook, pipelining on", "#ff7f0e"),
+        ("rustle_deploy_cached", "rustle-invoke deploy, cached binary", "#2ca02c"),
+    ]
+    counts = ["1", "2"]
+    figure, axes = plt.subplots(figsize=(7, 4.2))
+    width = 0.8 / len(bars)
+    for offset, (key, label, color) in enumerate(bars):
+        rows = [section["settings"][key][count] for count in counts]
+        xs = [i + (offset - 1) * width for i in range(len(counts))]
+        drawn = axes.bar(
+            xs,
+            [r["median"] for r in rows],
+            width,
+            yerr=_errors(rows),
+            capsize=3,
+            label=label,
+            color=color,
+        )
+        for bar, row in zip(drawn, rows, strict=True):
+            axes.annotate(
+                f"{row['median']:.1f} s",
+                (bar.get_x() + bar.get_width() / 2, row["max"]),
+                ha="center",
+                va="bottom",
+                fontsize=8,
+            )
+    cold = section["rustle_deploy_cold_s"]["median"]
+    axes.axhline(
+        cold,
+        color="#7f7f7f",
+        linestyle="--",
+        linewidth=1,
+        label=f"rustle-invoke deploy, cold (runtime built), 2 hosts: {cold:.0f} s",
+    )
+    highest = max(section["settings"][key][count]["max"] for key, _, _ in bars for count in counts)
+    axes.set_xticks(range(len(counts)), ["1 host", "2 hosts"])
+    axes.set_yscale("log")
+    axes.set_ylim(1, max(highest, cold) * 6)
+    ticks = [t for t in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000) if t <= max(highest, cold) * 6]
+    axes.set_yticks(ticks, [f"{t:g}" for t in ticks])
+    axes.set_ylabel("wall time (s, log scale)")
+    axes.set_title(
+        f"{section['tasks']} tasks over SSH: deploy vs ansible-playbook (median, min–max)",
+        fontsize=10,
+    )
+    axes.grid(True, axis="y", which="major", alpha=0.3)
+    axes.legend(fontsize=8, loc="upper right")
+    result = _save(figure, path)
+    plt.close(figure)
+    return result
+
+
+# Each plot's file, the sections whose data it shows, and how to draw it.
+_PLOTS: tuple[tuple[str, tuple[str, ...], Callable[[Mapping[str, Any], Path], Path]], ...] = (
+    (COMPILE_VS_SIZE, ("sizes",), lambda r, p: compile_vs_size(r["sizes"], p)),
+    (RUN_VS_TASKS, ("sizes", "overhead"), run_vs_tasks),
+    (PROFILES, ("profiles",), lambda r, p: profiles(r["profiles"], p)),
+    (DEPLOY, ("deploy",), lambda r, p: deploy(r["deploy"], p)),
+)
+
+
+def draw(
+    results: Mapping[str, Any], folder: Path, sections: Collection[str] | None = None
+) -> list[Path]:
+    """Every plot the results have data for (only those that show one of ``sections``,
+    when given); an empty list (and no error) when matplotlib is missing: the caller says
+    so."""
     if not available():
         return []
     written = []
-    if "sizes" in results:
-        written.append(compile_vs_size(results["sizes"], folder / COMPILE_VS_SIZE))
-    if "sizes" in results or "overhead" in results:
-        written.append(run_vs_tasks(results, folder / RUN_VS_TASKS))
-    if "profiles" in results:
-        written.append(profiles(results["profiles"], folder / PROFILES))
+    for name, shown, plot in _PLOTS:
+        if not any(s in results for s in shown):
+            continue
+        if sections is not None and not set(shown) & set(sections):
+            continue
+        written.append(plot(results, folder / name))
     return written

@@ -147,7 +147,59 @@ def markdown(results: Mapping[str, Any], verdicts: list[Verdict], command: str) 
         section = results["startup"]
         lines += ["", "### Start-up", "", "| command | wall time |", "|---|---|"]
         lines += [f"| `{row['command']}` | {_stats(row)} |" for row in section.values()]
+    if "deploy" in results:
+        lines += ["", *deploy_markdown(results["deploy"])]
     if results.get("failed"):
         lines += ["", "### Failed", ""]
         lines += [f"- {name}: {text.splitlines()[0]}" for name, text in results["failed"].items()]
     return "\n".join(lines) + "\n"
+
+
+DEPLOY_ROWS = (
+    ("ansible_playbook", "`ansible-playbook`, pipelining off"),
+    ("ansible_playbook_pipelining", "`ansible-playbook`, pipelining on"),
+    ("rustle_deploy_cached", "`rustle-invoke deploy`, cached binary"),
+)
+
+
+def deploy_markdown(section: Mapping[str, Any]) -> list[str]:
+    """The deploy section's table: wall time per setting for 1 and 2 hosts, the ratios to
+    the cached deploy, the controller's CPU time and the cold deploy."""
+    settings, cpu = section["settings"], section["controller_cpu_s"]
+    modules = ", ".join(f"{n} {m}" for m, n in section["modules"].items())
+    commands = section["commands"]
+    lines = [
+        "### Deploy over SSH",
+        "",
+        f"{section['tasks']} tasks ({modules}) on {len(section['hosts'])} OpenSSH servers on "
+        f"loopback; {section['files_per_host']} files per host checked after every run. "
+        f"{section['ansible']}, target Python `{section['ansible_python_interpreter']}` "
+        f"({section['target_python']}); {section['openssh']}; rustle binary "
+        f"{section['binary']['profile']}, {section['binary']['size']}.",
+        "",
+        "```sh",
+        *(commands[key] for key, _ in DEPLOY_ROWS),
+        f"# 1 host: {commands['one_host']}",
+        "```",
+        "",
+        "| setting | 1 host | 2 hosts | controller CPU, 2 hosts |",
+        "|---|---|---|---|",
+    ]
+    for key, label in DEPLOY_ROWS:
+        row = settings[key]
+        lines.append(
+            f"| {label} | {_stats(row['1'])} | {_stats(row['2'])} | {_stats(cpu[key]['2'])} |"
+        )
+    rustle = settings["rustle_deploy_cached"]
+    for key, label in DEPLOY_ROWS[:2]:
+        ratios = [settings[key][h]["median"] / rustle[h]["median"] for h in ("1", "2")]
+        lines.append(f"| {label} ÷ cached deploy | {ratios[0]:.1f}× | {ratios[1]:.1f}× | |")
+    remote = section["rustle_host_upload_run_s"]
+    lines += [
+        "",
+        f"Cold deploy (empty cache: runtime and plan compiled, targets detected), 2 hosts, "
+        f"once: {_stats(section['rustle_deploy_cold_s'])}. Within a cached deploy, the "
+        f"slowest host's upload, run and clean-up, as the deploy reports it: 1 host "
+        f"{_stats(remote['1'])}, 2 hosts {_stats(remote['2'])}.",
+    ]
+    return lines

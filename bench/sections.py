@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import plans
+from . import deploy_bench, plans
 from .measure import (
     BenchEnv,
     Compiled,
@@ -182,9 +182,16 @@ def startup(settings: Settings) -> dict[str, Any]:
     return results
 
 
+def deploy(settings: Settings) -> dict[str, Any]:
+    """``rustle-invoke deploy`` (cached binary, and once cold) against ``ansible-playbook``
+    with and without pipelining, 50 tasks on 1 and 2 sshd servers (bench/deploy_bench.py)."""
+    return deploy_bench.run(settings.root, settings.runs)
+
+
 SECTIONS: dict[str, Callable[[Settings], dict[str, Any]]] = {
     "profiles": profiles,
     "sizes": sizes,
     "overhead": overhead,
     "startup": startup,
+    "deploy": deploy,
 }

@@ -1,11 +1,12 @@
 """Run the benchmark suite: ``invoke bench`` or ``python -m bench.suite``.
 
-    python -m bench.suite [--runs 5] [--quick] [--sections profiles,sizes,overhead,startup]
+    python -m bench.suite [--runs 5] [--quick] [--sections profiles,sizes,overhead,startup,deploy]
                           [--write] [--profile-hot] [--out DIR] [--keep]
 
 Progress goes to stderr; the markdown for docs/benchmarks.md goes to stdout. The results
 (JSON, markdown, PNG plots) are written to ``--out`` (default: a new folder in the system
-temp dir); ``--write`` also writes docs/benchmarks.json and the plots under docs/img/.
+temp dir); ``--write`` also writes docs/benchmarks.json, keeping the sections stored there
+that this run did not measure, and the plots of the measured sections under docs/img/.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ from rustle_invoke.errors import ConfigError
 from . import goals, hotspots, plots, report
 from .measure import BenchError, changed_sources, exit_code, source_state
 from .sections import SECTIONS, Settings
+
+# What a plain run measures; deploy is asked for by name.
+DEFAULT_SECTIONS = tuple(name for name in SECTIONS if name != "deploy")
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 PROFILES = ("debug", "release", "min-size")
@@ -75,8 +79,9 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--sections",
-        default=",".join(SECTIONS),
-        help=f"comma-separated, from {', '.join(SECTIONS)} (default: all)",
+        default=",".join(DEFAULT_SECTIONS),
+        help=f"comma-separated, from {', '.join(SECTIONS)} (default: all but deploy, which "
+        "needs openssh-server and ansible-core and takes about 25 minutes)",
     )
     p.add_argument(
         "--profiles",
@@ -94,7 +99,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--write",
         action="store_true",
-        help="also write docs/benchmarks.json and the plots under docs/img/",
+        help="also write docs/benchmarks.json (keeping the sections this run did not "
+        "measure) and the measured sections' plots under docs/img/",
     )
     p.add_argument("--out", type=Path, help="results folder (default: new temp folder)")
     p.add_argument("--root", type=Path, help="folder for the temporary caches (default: temp)")
@@ -187,7 +193,7 @@ def run(argv: Sequence[str], command: str) -> int:
     verdicts = goals.verdicts(results)
     results["goals"] = [v.to_json() for v in verdicts]
     text = report.markdown(results, verdicts, command)
-    _write(results, text, out, args.write and not failed)
+    _write(results, text, out, args.write and not failed, chosen)
     print(text)
     if failed:
         unwritten = "; docs/ not written" if args.write else ""
@@ -217,22 +223,67 @@ def _section(name: str, measure: Callable[[], Any], failed: dict[str, str]) -> A
     return result
 
 
-def _write(results: dict[str, Any], text: str, out: Path, to_docs: bool) -> None:
+def merged(results: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
+    """``results`` plus every section of ``stored`` (an earlier docs/benchmarks.json) that
+    this run did not measure; ``kept`` says, per kept section, which run measured it (its
+    command, machine and settings), and the goals are checked again over all sections."""
+    document = dict(results)
+    kept: dict[str, Any] = {}
+    for name in SECTIONS:
+        if name in results or name not in stored:
+            continue
+        document[name] = stored[name]
+        origin = stored.get("kept", {}).get(name) or {
+            key: stored.get(key) for key in ("command", "machine", "settings")
+        }
+        kept[name] = origin
+    if kept:
+        document["kept"] = kept
+        document["goals"] = [v.to_json() for v in goals.verdicts(document)]
+    return document
+
+
+def _stored(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        document = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BenchError(
+            f"{path} cannot be read as JSON ({exc}); its sections would be lost",
+            hint="restore it, or delete it to write this run's sections alone",
+        ) from None
+    if not isinstance(document, dict):
+        raise BenchError(f"{path} is not a JSON object; its sections would be lost")
+    return document
+
+
+def _write(
+    results: dict[str, Any], text: str, out: Path, to_docs: bool, chosen: Sequence[str]
+) -> None:
+    """The run's results, markdown and plots to ``out``; with ``to_docs`` also
+    docs/benchmarks.json, merged with the sections stored there that this run did not
+    measure, and the plots of the sections it did measure under docs/img/."""
     document = json.dumps(results, indent=2, ensure_ascii=False) + "\n"
     (out / "benchmarks.json").write_text(document, "utf-8")
     (out / "benchmarks.md").write_text(text, "utf-8")
+    docs_results = results
     if to_docs:
-        (DOCS / "benchmarks.json").write_text(document, "utf-8")
-        print(f"[suite] wrote {DOCS / 'benchmarks.json'}", file=sys.stderr)
+        target = DOCS / "benchmarks.json"
+        docs_results = merged(results, _stored(target))
+        target.write_text(json.dumps(docs_results, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        kept = ", ".join(docs_results.get("kept", {}))
+        print(f"[suite] wrote {target}{f' (kept: {kept})' if kept else ''}", file=sys.stderr)
     if not plots.available():
         print(
             "[suite] matplotlib is not installed: no plots (pip install -e '.[bench]')",
             file=sys.stderr,
         )
         return
-    folders = [out, DOCS / "img"] if to_docs else [out]
-    for folder in folders:
-        for path in plots.draw(results, folder):
+    for path in plots.draw(results, out):
+        print(f"[suite] plot {path}", file=sys.stderr)
+    if to_docs:
+        for path in plots.draw(docs_results, DOCS / "img", chosen):
             print(f"[suite] plot {path}", file=sys.stderr)
 
 
