@@ -354,6 +354,10 @@ def _reach(setup: _HostSetup, options: DeployOptions) -> _Reached | HostRun:
         key = fingerprint([ssh.address, str(ssh.port), host_key_fingerprint(connection)])
         target = remembered("host-target", key, detect)
         return _Reached(setup, connection, target, "detected" if asked else "remembered")
+    except ConfigError as exc:  # reached, but its system has no Rust target
+        connection.close()
+        hint = f" ({exc.hint})" if exc.hint else ""
+        return HostRun(setup.name, "failed", error=f"{exc.message}{hint}")
     except Exception as exc:
         connection.close()
         return HostRun(setup.name, "unreachable", error=_describe(exc))

@@ -58,7 +58,7 @@ class Sshd:
             pass
 
 
-def start_sshd(folder: Path, client_key: Path) -> Sshd:
+def start_sshd(folder: Path, client_key: Path, extra_config: str = "") -> Sshd:
     folder.mkdir(parents=True)
     host_key = keypair(folder / "host_ed25519")
     authorized = folder / "authorized_keys"
@@ -79,7 +79,7 @@ def start_sshd(folder: Path, client_key: Path) -> Sshd:
         "StrictModes no\n"
         "UsePAM no\n"
         "Subsystem sftp internal-sftp\n"
-        "LogLevel ERROR\n"
+        "LogLevel ERROR\n" + extra_config
     )
     Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # privilege separation dir
     result = process.run([str(SSHD), "-f", str(config)], timeout=60, supervised=False)

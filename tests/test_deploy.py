@@ -299,3 +299,24 @@ def test_bad_input_stops_before_any_host_is_contacted(
     missing = deploy("--plan", str(plan))
     assert missing.returncode == 2 and "--inventory is required" in missing.stderr
     assert not (tmp_path / "remote-tmp").exists()  # no host was contacted
+
+
+def test_a_host_whose_system_has_no_rust_target_fails_with_the_fix(
+    servers: list[Sshd], tmp_path: Path
+) -> None:
+    # A real sshd whose every command answers what an unknown system would print.
+    odd = start_sshd(tmp_path / "odd", servers[0].client_key, "ForceCommand echo Plan9 mips\n")
+    try:
+        known = tmp_path / "known_hosts"
+        known.write_text(odd.known_hosts_line())
+        inventory = tmp_path / "hosts.ini"
+        inventory.write_text(_host_line("odd", odd, tmp_path / "remote-tmp") + "\n")
+        plan = write_plan(tmp_path, fifty_tasks()[2:3], ["odd"])
+        result = deploy_with_keys(plan, inventory, known, "--json")
+    finally:
+        odd.stop()
+    assert result.returncode == 2
+    entry = json.loads(result.stdout)["hosts"]["odd"]
+    assert entry["failed"] is True and "unreachable" not in entry
+    assert "no Rust target for a Plan9 mips host" in entry["msg"]
+    assert "rustle_target" in entry["msg"]
