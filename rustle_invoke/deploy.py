@@ -391,7 +391,7 @@ def deploy(
     inventory = load_inventory(Path(inventory_path))
     loaded = load_plan(plan_path, size_limit=config.binary_size_limit)  # refuse bad plans first
     hosts = inventory.hosts()
-    selected = select_hosts(inventory, options.limit)
+    selected = select_hosts(inventory, options.limit, hosts)
     wanted = targeted_hosts(loaded.plan)
     names = [n for n in selected if wanted is None or n in wanted]
     if wanted is not None:

@@ -357,11 +357,14 @@ def _matches(inventory: Inventory, hosts: Mapping[str, Host], term: str) -> list
     ]
 
 
-def select_hosts(inventory: Inventory, pattern: str | None) -> list[str]:
+def select_hosts(
+    inventory: Inventory, pattern: str | None, hosts: Mapping[str, Host] | None = None
+) -> list[str]:
     """The hosts an Ansible host pattern selects (``web:db``, ``web:&prod``, ``all:!db``,
     ``web*``, ``~web\\d+``, commas as colons), in inventory order. Unions first, then
-    intersections, then exclusions, as Ansible applies them."""
-    hosts = inventory.hosts()
+    intersections, then exclusions, as Ansible applies them. ``hosts`` is
+    ``inventory.hosts()``, for a caller that has it already."""
+    hosts = inventory.hosts() if hosts is None else hosts
     if pattern is None or not pattern.strip():
         return list(hosts)
     terms = [t.strip() for t in re.split(r"[,:](?=[&!~\w*.\[\-])", pattern) if t.strip()]

@@ -14,9 +14,11 @@ import math
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+from .hashing import sha256_hex
 from .inventory import InventoryError
 from .targets import triple_for_host
 
@@ -123,14 +125,20 @@ def _ssh_config(settings: SshSettings) -> Any:
 
     lines = ["Host *"]
     lines += [f"    {key} {value}" for key, value in settings.options if key in HONOURED_OPTIONS]
-    config = SSHConfig.from_text("\n".join(lines) + "\n")
+    return SSHConfig.from_text("\n".join([*lines, _config_files_text()]) + "\n")
+
+
+@cache
+def _config_files_text() -> str:
+    """``~/.ssh/config`` then ``/etc/ssh/ssh_config``, read once for all hosts; each starts
+    with ``Host *`` so that its leading lines apply to every host, as when parsed alone."""
+    texts = []
     for path in (Path("~/.ssh/config").expanduser(), Path("/etc/ssh/ssh_config")):
         try:
-            with path.open() as handle:
-                config.parse(handle)
+            texts.append("Host *\n" + path.read_text(encoding="utf-8", errors="replace"))
         except OSError:
             continue
-    return config
+    return "\n".join(texts)
 
 
 def connect(
@@ -188,7 +196,5 @@ def detect_target(connection: Any) -> str:
 
 def host_key_fingerprint(connection: Any) -> str:
     """The SHA-256 of the connected host's key (what the target cache is keyed by)."""
-    import hashlib
-
     key = connection.transport.get_remote_server_key()
-    return f"{key.get_name()}:{hashlib.sha256(key.asbytes()).hexdigest()}"
+    return f"{key.get_name()}:{sha256_hex(key.asbytes())}"

@@ -171,13 +171,17 @@ def render(
         )
 
 
-def _required_plan(plan: str | None) -> str:
-    """The --plan value; a flag (not a positional) so that `TASK --help` shows help."""
-    if not plan:
+def _required(value: str | None, flag: str, what: str) -> str:
+    """A required flag's value (flags, not positionals, so that `TASK --help` shows help)."""
+    if not value:
         from .errors import ConfigError
 
-        raise ConfigError("--plan is required", hint="pass --plan PATH to a rustle-plan JSON file")
-    return plan
+        raise ConfigError(f"{flag} is required", hint=f"pass {flag} PATH to {what}")
+    return value
+
+
+def _required_plan(plan: str | None) -> str:
+    return _required(plan, "--plan", "a rustle-plan JSON file")
 
 
 def _compile_options(**kw: Any) -> Any:
@@ -456,12 +460,7 @@ def deploy(
 ):
     """Run a plan on inventory hosts over SSH: one upload and one process per host."""
     plan = _required_plan(plan)
-    if not inventory:
-        from .errors import ConfigError
-
-        raise ConfigError(
-            "--inventory is required", hint="pass --inventory PATH to an Ansible inventory"
-        )
+    inventory = _required(inventory, "--inventory", "an Ansible inventory")
     from .toolchain import prefetch_toolchain
 
     prefetch_toolchain()
